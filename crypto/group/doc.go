@@ -1,0 +1,40 @@
+// Package group implements the prime-order group ristretto255 (RFC 9496) that
+// every Veche protocol runs in.
+//
+// The two types are [Scalar], an integer modulo the group order
+// ℓ = 2^252 + 27742317777372353535851937790883648493, and [Element], a group
+// element. Both work like math/big values: methods set the receiver and
+// return it, and arguments may alias the receiver.
+//
+// # Encodings
+//
+// Both types have canonical 32-byte encodings. Decoders accept only canonical
+// encodings: [Scalar.SetCanonicalBytes] rejects integers ≥ ℓ instead of
+// reducing them, and [Element.SetCanonicalBytes] implements the Decode
+// function of RFC 9496, Section 4.3.1, which rejects non-canonical field
+// elements, negative field elements and encodings of points outside the
+// group. Decoders never panic and leave the receiver unchanged on error.
+// Protocols that give the identity no meaning reject it with
+// [Element.IsIdentity] or the convenience [ParseNonIdentityElement].
+//
+// # Hashing into the group
+//
+// [HashToElement] is hash_to_ristretto255 from RFC 9380, Section 6.8.1 with
+// expand_message_xmd over SHA-512 (RFC 9380, Section 5.3.1) feeding the
+// one-way map of RFC 9496, Section 4.3.4. [HashToScalar] reduces 64 bytes of
+// the same expander modulo ℓ. Independent generators are always derived this
+// way from public seeds, never as g^x.
+//
+// # Timing
+//
+// Scalar arithmetic, [Element.ScalarBaseMult] and [Element.ScalarMult] run in
+// constant time and are the only operations to use with secrets. Methods
+// whose names start with VarTime ([Element.VarTimeDoubleScalarBaseMult],
+// [Element.VarTimeMultiScalarMult]) leak their scalars through timing and are
+// for verification of public data only.
+//
+// The arithmetic is filippo.io/edwards25519; this package adds the RFC 9496
+// encoding layer on its field package, the hash-to-group functions and a
+// Pippenger multi-scalar multiplication. docs/decisions/0001-group-library.md
+// records why (measurements against github.com/gtank/ristretto255).
+package group
