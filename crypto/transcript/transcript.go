@@ -175,3 +175,22 @@ func (t *Transcript) ChallengeBytes(label string, n int) []byte {
 	x.Read(out)
 	return out
 }
+
+// NewProof returns a transcript for a zero-knowledge proof or signature: it
+// absorbs the protocol label (through [New]), then the election fingerprint
+// (the hash that binds the proof to one election or service record), the
+// group name and every generator the proof uses, in this order:
+//
+//	Bytes("fingerprint", fingerprint)
+//	Bytes("group", "ristretto255")
+//	Elements("generators", generators)
+//
+// The caller then absorbs the full statement and the commitments before
+// deriving a challenge.
+func NewProof(protocol string, fingerprint []byte, generators ...*group.Element) *Transcript {
+	t := New(protocol)
+	t.Bytes("fingerprint", fingerprint)
+	t.Bytes("group", []byte(group.Name))
+	t.Elements("generators", generators)
+	return t
+}
