@@ -67,3 +67,33 @@ func ExpandMessageXMD(dst, msg []byte, lenInBytes int) ([]byte, error) {
 	}
 	return out[:lenInBytes], nil
 }
+
+// GeneratorDST is the domain separation tag for [DeriveGenerators].
+const GeneratorDST = "veche/generators/v1"
+
+// DeriveGenerators returns n independent generators derived from a public
+// seed: generator i (from 0) is HashToElement(GeneratorDST, msg) with
+// msg = len(seed) as 4 bytes big-endian || seed || i as 8 bytes big-endian.
+// Nobody knows a discrete-log relation between them or with the standard
+// generator, and anyone can recompute them from the seed. It returns an
+// error for a negative n or a seed over 1 MiB.
+func DeriveGenerators(seed []byte, n int) ([]*Element, error) {
+	if n < 0 || len(seed) > 1<<20 {
+		return nil, errors.New("group: generator derivation: bad count or seed length")
+	}
+	out := make([]*Element, n)
+	msg := make([]byte, 4+len(seed)+8)
+	msg[0], msg[1], msg[2], msg[3] = byte(len(seed)>>24), byte(len(seed)>>16), byte(len(seed)>>8), byte(len(seed))
+	copy(msg[4:], seed)
+	for i := range out {
+		for j := 0; j < 8; j++ {
+			msg[4+len(seed)+j] = byte(uint64(i) >> (56 - 8*j))
+		}
+		e, err := HashToElement([]byte(GeneratorDST), msg)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
