@@ -1,0 +1,132 @@
+package demo_test
+
+import (
+	"bytes"
+	"crypto/sha3"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/veche/veche/crypto/group"
+	"github.com/veche/veche/services/demo"
+)
+
+// seeded returns a deterministic randomness stream for the tests.
+func seeded(seed string) io.Reader {
+	x := sha3.NewSHAKE128()
+	x.Write([]byte(seed))
+	return x
+}
+
+func TestWalkthroughShowsEveryStep(t *testing.T) {
+	var out bytes.Buffer
+	if err := demo.Walkthrough(&out, seeded("demo test")); err != nil {
+		t.Fatalf("Walkthrough: %v\n%s", err, out.String())
+	}
+	text := out.String()
+
+	// The public key printed is x·G for the x the randomness gives.
+	x, err := group.RandomNonZeroScalar(seeded("demo test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	X := new(group.Element).ScalarBaseMult(x)
+	hs, err := group.DeriveGenerators([]byte("veche demo"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, want := range []string{
+		"Step 1/5: Generate an election key pair",
+		fmt.Sprintf("public key X = x·G: %x", X.Bytes()),
+		"Step 2/5: Derive an independent generator",
+		fmt.Sprintf(`H = hash-to-group("veche demo"): %x`, hs[0].Bytes()),
+		"Step 3/5: Encode elements and scalars canonically",
+		"G:           e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76", // RFC 9496, Appendix A.1
+		"identity:    0000000000000000000000000000000000000000000000000000000000000000",
+		"decode(encode(X)) = X: ok",
+		"Step 4/5: Reject encodings that are not canonical",
+		"the identity as a public key:",
+		"the scalar ℓ (the group order, unreduced):",
+		"Step 5/5: Bind a Fiat-Shamir challenge to the election",
+		"same c (checked)",
+		"All 5 steps passed in ",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if n := strings.Count(text, " rejected: "); n != 6 {
+		t.Errorf("%d rejections shown, want 6", n)
+	}
+	if n := strings.Count(text, "(step took "); n != 5 {
+		t.Errorf("%d step timings shown, want 5", n)
+	}
+	// The secret key is never printed.
+	if strings.Contains(text, fmt.Sprintf("%x", x.Bytes())) {
+		t.Error("the secret key appears in the output")
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", text)
+	}
+}
+
+func TestWalkthroughIsDeterministicGivenRandomness(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := demo.Walkthrough(&a, seeded("same")); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Walkthrough(&b, seeded("same")); err != nil {
+		t.Fatal(err)
+	}
+	if stripTimings(a.String()) != stripTimings(b.String()) {
+		t.Errorf("two runs with the same randomness differ:\n%s\n---\n%s", a.String(), b.String())
+	}
+	var c bytes.Buffer
+	if err := demo.Walkthrough(&c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if stripTimings(a.String()) == stripTimings(c.String()) {
+		t.Error("a run with crypto/rand printed the same key as a seeded run")
+	}
+}
+
+func stripTimings(s string) string {
+	var keep []string
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.Contains(line, "took") && !strings.Contains(line, "passed in") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, errors.New("entropy source unplugged") }
+
+func TestWalkthroughReportsRandomnessFailure(t *testing.T) {
+	err := demo.Walkthrough(io.Discard, failingReader{})
+	if err == nil || !strings.Contains(err.Error(), "step 1") || !strings.Contains(err.Error(), "unplugged") {
+		t.Fatalf("err = %v, want a step 1 error naming the reader's failure", err)
+	}
+}
+
+type failingWriter struct{ after int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.after <= 0 {
+		return 0, errors.New("broken pipe")
+	}
+	w.after--
+	return len(p), nil
+}
+
+func TestWalkthroughReportsWriteFailure(t *testing.T) {
+	err := demo.Walkthrough(&failingWriter{after: 5}, seeded("w"))
+	if err == nil || !strings.Contains(err.Error(), "broken pipe") {
+		t.Fatalf("err = %v, want the writer's error", err)
+	}
+}

@@ -1,0 +1,10 @@
+// Package voting will hold the election-side protocol: the election
+// manifest (whose hash is the election fingerprint), voter credentials and
+// the public credential list, ballot preparation and casting with tracking
+// codes and cast-or-audit, and the ballot box that checks each ballot's
+// proofs and posts accepted ballots to the bulletin board in batches with a
+// Merkle root so that a receipt can carry an inclusion proof. It builds on
+// crypto/... and talks to the board only through package bulletin's
+// interfaces, so every protocol test can run on the in-memory board. It
+// must not import tally, services or cmd. Nothing is implemented here yet.
+package voting
