@@ -38,6 +38,11 @@ var steps = []step{
 	{"Encode elements and scalars canonically", (*tour).encodings},
 	{"Reject encodings that are not canonical", (*tour).rejections},
 	{"Bind a Fiat-Shamir challenge to the election", (*tour).challenge},
+	{"Prove knowledge of the election key", (*tour).keyProof},
+	{"Encrypt a ballot on the voter's device", (*tour).encryptBallot},
+	{"Check the ballot as the ballot box does", (*tour).checkBallot},
+	{"Tally many ballots homomorphically, verifying proofs in batches", (*tour).tally},
+	{"Decrypt the tally and the write-in, with proofs", (*tour).decrypt},
 }
 
 // tour is the state the steps share.
@@ -49,6 +54,8 @@ type tour struct {
 	public      *group.Element // X = x·G
 	h           *group.Element // an independent generator H
 	fingerprint []byte         // the (made-up) election fingerprint
+
+	ballot *ballotState // the state of the ballot steps (ballot.go)
 }
 
 // Walkthrough runs the tour and prints it to w. Randomness is read from
@@ -75,8 +82,8 @@ func Walkthrough(w io.Writer, rand io.Reader) error {
 		}
 	}
 	t.p.printf("\nAll %d steps passed in %v.\n", len(steps), roundDuration(time.Since(total)))
-	t.p.printf("Still to come in this tour: ElGamal encryption of a ballot, zero-knowledge\n")
-	t.p.printf("proofs made and verified, verifiable shuffles and threshold decryption.\n")
+	t.p.printf("Still to come in this tour: the bulletin board on Ethereum, verifiable\n")
+	t.p.printf("shuffles (mixnet) and k-of-n threshold trustees with a distributed key.\n")
 	if t.p.err != nil {
 		return fmt.Errorf("demo: writing output: %w", t.p.err)
 	}
