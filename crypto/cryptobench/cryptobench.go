@@ -53,6 +53,8 @@ type Op struct {
 func Ops() []Op {
 	return slices.Concat(
 		groupOps(),
+		elgamalOps(),
+		zkpOps(),
 	)
 }
 
