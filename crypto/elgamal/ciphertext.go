@@ -52,8 +52,7 @@ func Encrypt(rand io.Reader, pk *PublicKey, M *group.Element) (*Ciphertext, *gro
 func EncryptWithRandomness(pk *PublicKey, M *group.Element, r *group.Scalar) *Ciphertext {
 	c := &Ciphertext{A: new(group.Element), B: new(group.Element)}
 	c.A.ScalarBaseMult(r)
-	c.B.ScalarMult(r, &pk.e)
-	c.B.Add(c.B, M)
+	c.B.Add(pk.mult(r), M)
 	return c
 }
 
