@@ -218,7 +218,9 @@ func keyPair(b *testing.B) (*group.Scalar, *group.Element) {
 }
 
 // ballots returns an election key and n encryptions of 1 with their
-// randomness, as the proofs see them.
+// randomness, as the proofs see them. The key and the ciphertexts are
+// decoded from their encodings, as a ballot box or a verifier reading the
+// board has them.
 func ballots(b *testing.B, n int) (*group.Element, []zkp.Ciphertext, []*group.Scalar) {
 	pk := benchKey(b).Public()
 	cts := make([]zkp.Ciphertext, n)
@@ -226,9 +228,13 @@ func ballots(b *testing.B, n int) (*group.Element, []zkp.Ciphertext, []*group.Sc
 	for i := range cts {
 		ct, r, err := elgamal.EncryptExp(rand.Reader, pk, 1)
 		must(b, err)
-		cts[i], rs[i] = zkp.Ciphertext(*ct), r
+		wire, err := elgamal.ParseCiphertext(ct.Bytes())
+		must(b, err)
+		cts[i], rs[i] = zkp.Ciphertext(*wire), r
 	}
-	return pk.Element(), cts, rs
+	wire, err := elgamal.NewPublicKey(pk.Bytes())
+	must(b, err)
+	return wire.Element(), cts, rs
 }
 
 func must(b *testing.B, err error) {

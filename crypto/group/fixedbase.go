@@ -85,6 +85,7 @@ func (e *Element) FixedBaseMult(fb *FixedBase, s *Scalar) *Element {
 		acc.fromCompleted(cp.addAffine(&acc, &q))
 	}
 	acc.toEdwards(&e.p)
+	e.encOK = false
 	return e
 }
 

@@ -412,3 +412,47 @@ func FuzzScalarDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodingCacheInvalidation decodes an element (which remembers its
+// encoding) and then changes it with every mutating method: the encoding
+// must always be the one of the new value, never the remembered one.
+func TestEncodingCacheInvalidation(t *testing.T) {
+	g := group.NewGeneratorElement()
+	two := new(group.Scalar).SetUint64(2)
+	fb := group.NewFixedBase(g)
+	mutations := map[string]func(e *group.Element){
+		"Add":              func(e *group.Element) { e.Add(e, g) },
+		"Subtract":         func(e *group.Element) { e.Subtract(e, g) },
+		"Negate":           func(e *group.Element) { e.Negate(e) },
+		"ScalarBaseMult":   func(e *group.Element) { e.ScalarBaseMult(two) },
+		"ScalarMult":       func(e *group.Element) { e.ScalarMult(two, e) },
+		"DoubleScalarMult": func(e *group.Element) { e.VarTimeDoubleScalarBaseMult(two, e, two) },
+		"MSM": func(e *group.Element) {
+			e.VarTimeMultiScalarMult([]*group.Scalar{two}, []*group.Element{new(group.Element).Set(e)})
+		},
+		"FixedBaseMult":   func(e *group.Element) { e.FixedBaseMult(fb, two) },
+		"SetUniformBytes": func(e *group.Element) { e.SetUniformBytes(make([]byte, 64)) },
+		"Set":             func(e *group.Element) { e.Set(new(group.Element).Add(g, g)) },
+	}
+	for name, mutate := range mutations {
+		e, err := group.ParseElement(mustHex(t, smallMultiples[3]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutate(e)
+		// Recompute the encoding from scratch through an element that
+		// was never decoded.
+		fresh := new(group.Element).Add(e, group.NewElement())
+		if !bytes.Equal(e.Bytes(), fresh.Bytes()) {
+			t.Errorf("%s: stale encoding after mutation", name)
+		}
+		if bytes.Equal(e.Bytes(), mustHex(t, smallMultiples[3])) {
+			t.Errorf("%s: encoding still that of 3·B", name)
+		}
+	}
+	// Set copies the remembered encoding along with the value.
+	d, _ := group.ParseElement(mustHex(t, smallMultiples[5]))
+	if c := new(group.Element).Set(d); !bytes.Equal(c.Bytes(), mustHex(t, smallMultiples[5])) {
+		t.Error("Set lost the encoding")
+	}
+}

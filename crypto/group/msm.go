@@ -42,6 +42,7 @@ func (e *Element) VarTimeMultiScalarMultParallel(scalars []*Scalar, elements []*
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	e.encOK = false
 	if len(scalars) <= msmStrausMax {
 		varTimeStraus(&e.p, scalars, elements)
 		return e, nil
