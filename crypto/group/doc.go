@@ -27,11 +27,16 @@
 //
 // # Timing
 //
-// Scalar arithmetic, [Element.ScalarBaseMult] and [Element.ScalarMult] run in
-// constant time and are the only operations to use with secrets. Methods
+// Scalar arithmetic, [Element.ScalarBaseMult], [Element.ScalarMult] and
+// [Element.FixedBaseMult] (with a precomputed [FixedBase] table for an
+// element used many times, such as an election public key) run in constant
+// time and are the only operations to use with secrets. Methods
 // whose names start with VarTime ([Element.VarTimeDoubleScalarBaseMult],
 // [Element.VarTimeMultiScalarMult]) leak their scalars through timing and are
 // for verification of public data only.
+//
+// A decoded element remembers its encoding, so absorbing it into a
+// transcript costs no re-encoding; any change to the element forgets it.
 //
 // The arithmetic is filippo.io/edwards25519; this package adds the RFC 9496
 // encoding layer on its field package, the hash-to-group functions and a
