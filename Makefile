@@ -1,6 +1,8 @@
 # Veche build, test and tooling. See README.md for what each target is for.
-# Every target is idempotent and needs only Go; the only network access is
-# the Go module proxy (modules, and staticcheck for `make lint`).
+# Every target is idempotent. build, test, demo, bench and lint need only Go
+# (network: the Go module proxy, for modules and staticcheck); contracts,
+# generate and check-generated also need node and npm (the pinned solc comes
+# from the npm registry).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +21,7 @@ STATICCHECK         := .bin/staticcheck-$(STATICCHECK_VERSION)
 # Source files, for gofmt and the Fuzz/TestVectors discovery.
 FIND_EXCLUDES := -not -path './.git/*' -not -path './.bin/*' -not -path './bin/*' -not -path '*/node_modules/*'
 
-.PHONY: build test unit fuzz demo bench lint generate clean help
+.PHONY: build test unit fuzz demo bench lint generate contracts check-generated clean help
 
 ## build: compile the veche binary to bin/veche
 build:
@@ -65,16 +67,38 @@ $(STATICCHECK):
 	GOBIN=$(CURDIR)/.bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	mv .bin/staticcheck $@
 
-## generate: rewrite generated files (today: the test vectors in testdata/)
+## generate: rewrite generated files: the contract's ABI, bytecode and Go bindings (make contracts), then the test vectors in testdata/
 # Runs TestVectors -update in each package that defines the -update flag (a
-# test binary without it would reject the flag). Later: solc and abigen.
-generate:
-	@dirs=$$(find ./crypto -name '*_test.go' -print0 | xargs -0 -r grep -l 'flag\.Bool("update"' | xargs -r -n1 dirname | sort -u); \
+# test binary without it would reject the flag).
+generate: contracts
+	@dirs=$$(find ./crypto ./bulletin -name '*_test.go' $(FIND_EXCLUDES) -print0 | xargs -0 -r grep -l 'flag\.Bool("update"' | xargs -r -n1 dirname | sort -u); \
 	if [ -z "$$dirs" ]; then echo "generate: no package has test vectors yet"; fi; \
 	for d in $$dirs; do \
 	  echo "go test $$d -run TestVectors -update"; \
 	  $(GO) test "$$d" -run TestVectors -update; \
 	done
+
+# The bulletin board contract. Compiling needs node and npm (solc is the npm
+# package pinned in package.json, installed once into node_modules/); the
+# bindings come from go-ethereum's abigen at the go.mod version (go tool).
+CONTRACTS := bulletin/eth/contracts
+BINDINGS  := bulletin/eth/contract/gen_bulletinboard.go
+GENERATED := testdata $(CONTRACTS)/BulletinBoard.abi $(CONTRACTS)/BulletinBoard.bin $(BINDINGS)
+
+## contracts: compile BulletinBoard.sol (pinned solc from npm) to .abi/.bin and regenerate its Go bindings (abigen)
+contracts:
+	@command -v npm >/dev/null || { echo "contracts: node and npm are needed to compile $(CONTRACTS)/BulletinBoard.sol" >&2; exit 1; }
+	@if [ ! -d $(CONTRACTS)/node_modules ]; then echo "npm ci --prefix $(CONTRACTS)"; npm ci --prefix $(CONTRACTS) --no-audit --no-fund; fi
+	node $(CONTRACTS)/compile.js
+	$(GO) tool abigen --v2 --abi $(CONTRACTS)/BulletinBoard.abi --bin $(CONTRACTS)/BulletinBoard.bin \
+	  --pkg contract --type BulletinBoard --out $(BINDINGS)
+	@chmod 644 $(BINDINGS)
+
+## check-generated: run make generate, then fail if a checked-in generated file changed (or a new one is not committed)
+check-generated: generate
+	@git diff --exit-code --stat -- $(GENERATED) || { echo "check-generated: generated files are stale: run make generate and commit them" >&2; exit 1; }
+	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
+	if [ -n "$$new" ]; then echo "check-generated: generated files not committed:" >&2; echo "$$new" >&2; exit 1; fi
 
 ## clean: remove built binaries and installed tools (bin/, .bin/); never touches data
 clean:
