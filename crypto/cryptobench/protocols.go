@@ -76,6 +76,8 @@ func zkpOps() []Op {
 			x, X := keyPair(b)
 			p, err := zkp.ProveKey(rand.Reader, benchFP, x, X, []byte("trustee 1"))
 			must(b, err)
+			p, err = zkp.ParseKeyProof(p.Bytes()) // as read from the board
+			must(b, err)
 			for b.Loop() {
 				must(b, zkp.VerifyKey(benchFP, X, []byte("trustee 1"), p))
 			}
@@ -89,6 +91,8 @@ func zkpOps() []Op {
 		{Name: "zkp/ballot-verify", N: 1, Bench: func(b *testing.B) {
 			pk, cts, rs := ballots(b, 1)
 			p, err := zkp.ProveBallot(rand.Reader, benchFP, pk, cts, rs, benchCred)
+			must(b, err)
+			p, err = zkp.ParseBallotProof(p.Bytes()) // as read from the board
 			must(b, err)
 			for b.Loop() {
 				must(b, zkp.VerifyBallot(benchFP, pk, cts, benchCred, p))
@@ -115,6 +119,8 @@ func zkpOps() []Op {
 		{Name: "zkp/zero-one-verify", N: 1, Bench: func(b *testing.B) {
 			pk, cts, rs := ballots(b, 1)
 			p, err := zkp.ProveZeroOne(rand.Reader, benchFP, pk, cts[0], 1, rs[0], benchCred)
+			must(b, err)
+			p, err = zkp.ParseZeroOneProof(p.Bytes()) // as read from the board
 			must(b, err)
 			for b.Loop() {
 				must(b, zkp.VerifyZeroOne(benchFP, pk, cts[0], benchCred, p))
