@@ -217,10 +217,13 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Step 1/", "public key X = x·G: ", "All 5 steps passed"} {
+	for _, want := range []string{"Step 1/", "public key X = x·G: ", "The totals match the votes cast (checked)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	if !regexp.MustCompile(`All [0-9]+ steps passed in `).MatchString(out) {
+		t.Errorf("demo output lacks the closing line:\n%s", out)
 	}
 }
 
