@@ -21,7 +21,7 @@ STATICCHECK         := .bin/staticcheck-$(STATICCHECK_VERSION)
 # Source files, for gofmt and the Fuzz/TestVectors discovery.
 FIND_EXCLUDES := -not -path './.git/*' -not -path './.bin/*' -not -path './bin/*' -not -path '*/node_modules/*'
 
-.PHONY: build test unit fuzz demo bench lint generate contracts check-generated clean help
+.PHONY: build test unit fuzz demo bench lint generate contracts check-generated geth clean help
 
 ## build: compile the veche binary to bin/veche
 build:
@@ -99,6 +99,10 @@ check-generated: generate
 	@git diff --exit-code --stat -- $(GENERATED) || { echo "check-generated: generated files are stale: run make generate and commit them" >&2; exit 1; }
 	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$new" ]; then echo "check-generated: generated files not committed:" >&2; echo "$$new" >&2; exit 1; fi
+
+## geth: build geth (go-ethereum at the go.mod version) once into ~/.cache/veche for the real-node tests; set VECHE_GETH to the path it prints
+geth:
+	@.ci/geth.sh
 
 ## clean: remove built binaries and installed tools (bin/, .bin/); never touches data
 clean:
