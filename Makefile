@@ -68,10 +68,10 @@ $(STATICCHECK):
 	mv .bin/staticcheck $@
 
 ## generate: rewrite generated files: the contract's ABI, bytecode and Go bindings (make contracts), then the test vectors in testdata/
-# Runs TestVectors -update in each package that defines the -update flag (a
+# Runs TestVectors -update in each package whose tests use internal/golden (a
 # test binary without it would reject the flag).
 generate: contracts
-	@dirs=$$(find ./crypto ./bulletin -name '*_test.go' $(FIND_EXCLUDES) -print0 | xargs -0 -r grep -l 'flag\.Bool("update"' | xargs -r -n1 dirname | sort -u); \
+	@dirs=$$(find ./crypto ./bulletin -name '*_test.go' $(FIND_EXCLUDES) -print0 | xargs -0 -r grep -l 'golden\.' | xargs -r -n1 dirname | sort -u); \
 	if [ -z "$$dirs" ]; then echo "generate: no package has test vectors yet"; fi; \
 	for d in $$dirs; do \
 	  echo "go test $$d -run TestVectors -update"; \

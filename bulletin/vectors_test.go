@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/veche/veche/internal/golden"
+
 	"github.com/veche/veche/bulletin"
 )
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const vectorsPath = "../testdata/bulletin.json"
 
@@ -214,30 +213,7 @@ func generateVectors(t *testing.T) *vectorFile {
 }
 
 func TestVectors(t *testing.T) {
-	got, err := json.MarshalIndent(generateVectors(t), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(vectorsPath, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("vectors differ at line %d:\n got: %s\nwant: %s", i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("vectors differ in length: %d lines, want %d", len(gl), len(wl))
-	}
+	golden.JSON(t, vectorsPath, generateVectors(t))
 }
 
 // TestVectorsFromSpec checks the file the way an independent implementation

@@ -6,19 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/elgamal"
 	"github.com/veche/veche/crypto/group"
 	"github.com/veche/veche/crypto/internal/testrand"
 )
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const vectorsPath = "../../testdata/elgamal.json"
 
@@ -372,30 +370,7 @@ func generateVectors(t *testing.T) *vectorFile {
 // checks that the result is byte for byte the file (or rewrites it with
 // -update).
 func TestVectors(t *testing.T) {
-	got, err := json.MarshalIndent(generateVectors(t), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(vectorsPath, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("vectors differ at line %d:\n got: %s\nwant: %s", i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("vectors differ in length: %d lines, want %d", len(gl), len(wl))
-	}
+	golden.JSON(t, vectorsPath, generateVectors(t))
 }
 
 // TestVectorsFromSpec checks the vector file the way an independent

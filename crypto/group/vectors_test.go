@@ -1,17 +1,13 @@
 package group_test
 
 import (
-	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"flag"
-	"os"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/group"
 )
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const vectorFile = "../../testdata/group.json"
 
@@ -66,21 +62,7 @@ func TestVectors(t *testing.T) {
 			Element string `json:"element_hex"`
 		}{hex.EncodeToString(s.Bytes()), hex.EncodeToString(e.Bytes())})
 	}
-	out, _ := json.MarshalIndent(v, "", "  ")
-	out = append(out, '\n')
-	if *update {
-		if err := os.WriteFile(vectorFile, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile(vectorFile)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(old, out) {
-		t.Errorf("%s is stale or the group functions changed", vectorFile)
-	}
+	golden.JSON(t, vectorFile, v)
 }
 
 func TestDeriveGenerators(t *testing.T) {

@@ -5,12 +5,11 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"flag"
 	"io"
-	"os"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/group"
 	"github.com/veche/veche/crypto/internal/testrand"
@@ -21,8 +20,6 @@ import (
 // of docs/spec/signature.md. The nonce and the challenge are recomputed
 // here independently from the spec (expand_message_xmd nonce input; the
 // transcript item framing of docs/spec/transcript.md).
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const vectorFile = "../../testdata/signature.json"
 
@@ -159,22 +156,5 @@ func TestVectors(t *testing.T) {
 		}
 	}
 
-	out, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *update {
-		if err := os.WriteFile(vectorFile, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile(vectorFile)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(old, out) {
-		t.Errorf("%s is stale or signing changed; regenerate with -update only if the change is intended", vectorFile)
-	}
+	golden.JSON(t, vectorFile, f)
 }

@@ -5,16 +5,13 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
-	"flag"
-	"os"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/group"
 	"github.com/veche/veche/crypto/transcript"
 )
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const vectorFile = "../../testdata/transcript.json"
 
@@ -96,22 +93,5 @@ func TestVectors(t *testing.T) {
 		Digest:      hex.EncodeToString(digest[:]),
 		Challenge:   hex.EncodeToString(c.Bytes()),
 	}
-	out, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *update {
-		if err := os.WriteFile(vectorFile, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile(vectorFile)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(old, out) {
-		t.Errorf("%s is stale or the transcript changed; regenerate with -update only if the format change is intended", vectorFile)
-	}
+	golden.JSON(t, vectorFile, got)
 }

@@ -6,11 +6,11 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/group"
 	"github.com/veche/veche/crypto/internal/testrand"
@@ -314,24 +314,7 @@ func TestVectorsDisjunctive(t *testing.T) {
 		djCheckRejected(t, rc, fp, pk, cts[rc.Statement])
 	}
 
-	js, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	js = append(js, '\n')
-	if *update {
-		if err := os.WriteFile(djVectorFile, js, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile(djVectorFile)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(old, js) {
-		t.Errorf("%s is stale or the proofs changed; regenerate with -update only if the change is intended", djVectorFile)
-	}
+	golden.JSON(t, djVectorFile, out)
 }
 
 // djAddEll returns b with the scalar at off replaced by its unreduced

@@ -7,14 +7,13 @@ import (
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"testing"
+
+	"github.com/veche/veche/internal/golden"
 
 	"github.com/veche/veche/crypto/group"
 	"github.com/veche/veche/crypto/internal/testrand"
@@ -26,8 +25,6 @@ import (
 // independent encoder of the item framing of docs/spec/transcript.md, and
 // every nonce by the spec's nonce derivation, so the vectors check the
 // package against the spec, not against itself.
-
-var update = flag.Bool("update", false, "rewrite test vectors")
 
 const sigmaVectorFile = "../../testdata/zkp-sigma.json"
 
@@ -661,22 +658,5 @@ func TestVectorsSigma(t *testing.T) {
 	for _, x := range v.DecryptionShares {
 		svCheckResult(t, "decryption shares", x.Description, x.Result, svCheckShares(x))
 	}
-	out, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *update {
-		if err := os.WriteFile(sigmaVectorFile, out, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	old, err := os.ReadFile(sigmaVectorFile)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestVectors -update)", err)
-	}
-	if !bytes.Equal(old, out) {
-		t.Errorf("%s is stale or the proofs changed; regenerate with -update only if the change is intended", sigmaVectorFile)
-	}
+	golden.JSON(t, sigmaVectorFile, v)
 }
