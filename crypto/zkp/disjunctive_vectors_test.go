@@ -3,7 +3,6 @@ package zkp_test
 import (
 	"bytes"
 	"crypto/sha3"
-	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -26,41 +25,8 @@ import (
 
 const djVectorFile = "../../testdata/zkp-disjunctive.json"
 
-// dvTranscript is an independent implementation of the transcript framing:
-// type (1) || u32be(len(label)) || label || u64be(len(value)) || value.
-type dvTranscript struct{ in []byte }
-
-func (t *dvTranscript) item(typ byte, label string, v []byte) *dvTranscript {
-	t.in = append(t.in, typ)
-	t.in = binary.BigEndian.AppendUint32(t.in, uint32(len(label)))
-	t.in = append(t.in, label...)
-	t.in = binary.BigEndian.AppendUint64(t.in, uint64(len(v)))
-	t.in = append(t.in, v...)
-	return t
-}
-
-func dvNew(protocol string) *dvTranscript {
-	return new(dvTranscript).item(0x01, "veche/transcript/v1", []byte(protocol))
-}
-
-func (t *dvTranscript) bytes(label string, b []byte) *dvTranscript { return t.item(0x02, label, b) }
-func (t *dvTranscript) u64(label string, v uint64) *dvTranscript {
-	return t.item(0x03, label, binary.BigEndian.AppendUint64(nil, v))
-}
-func (t *dvTranscript) elem(label string, e *group.Element) *dvTranscript {
-	return t.item(0x05, label, e.Bytes())
-}
-func (t *dvTranscript) list(label string, n int) *dvTranscript {
-	return t.item(0x06, label, binary.BigEndian.AppendUint64(nil, uint64(n)))
-}
-
-func (t *dvTranscript) digest(label string) [64]byte {
-	t.item(0x07, label, nil)
-	return sha512.Sum512(t.in)
-}
-
 // dvStatement absorbs the statement items of the spec.
-func dvStatement(t *dvTranscript, pk *group.Element, ct zkp.Ciphertext, ranged bool, lo, hi uint64, binding []byte) {
+func dvStatement(t *specTranscript, pk *group.Element, ct zkp.Ciphertext, ranged bool, lo, hi uint64, binding []byte) {
 	t.elem("pk", pk).elem("A", ct.A).elem("B", ct.B)
 	if ranged {
 		t.u64("lo", lo).u64("hi", hi)
@@ -138,7 +104,7 @@ func djSpecProve(t *testing.T, c *djVectorCase, fp zkp.Fingerprint, pk *group.El
 	binding, _ := hex.DecodeString(c.Binding)
 
 	// Nonces: ChallengeScalars("nonces", 2n) of the nonce transcript.
-	nt := dvNew("veche/zkp/nonce/v1").bytes("protocol", []byte(c.Protocol)).bytes("fingerprint", fp[:])
+	nt := specNew("veche/zkp/nonce/v1").bytes("protocol", []byte(c.Protocol)).bytes("fingerprint", fp[:])
 	dvStatement(nt, pk, ct, ranged, c.Lo, c.Hi, binding)
 	nt.list("witness", 2).item(0x04, "", r.Bytes()).item(0x04, "", v.Bytes())
 	nt.bytes("random", rnd)
@@ -169,7 +135,7 @@ func djSpecProve(t *testing.T, c *djVectorCase, fp zkp.Fingerprint, pk *group.El
 		}
 	}
 
-	ch := dvNew(c.Protocol).bytes("fingerprint", fp[:]).bytes("group", []byte("ristretto255"))
+	ch := specNew(c.Protocol).bytes("fingerprint", fp[:]).bytes("group", []byte("ristretto255"))
 	ch.list("generators", 1).elem("", group.NewGeneratorElement())
 	dvStatement(ch, pk, ct, ranged, c.Lo, c.Hi, binding)
 	ch.list("a", n)

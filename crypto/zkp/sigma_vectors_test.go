@@ -3,9 +3,6 @@ package zkp_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/sha3"
-	"crypto/sha512"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -28,81 +25,18 @@ import (
 
 const sigmaVectorFile = "../../testdata/zkp-sigma.json"
 
-// svTranscript is an independent implementation of the transcript framing:
-// type (1) || u32(len(label)) || label || u64(len(value)) || value.
-type svTranscript struct{ in []byte }
-
-func (t *svTranscript) item(typ byte, label string, v []byte) *svTranscript {
-	t.in = append(t.in, typ)
-	t.in = binary.BigEndian.AppendUint32(t.in, uint32(len(label)))
-	t.in = append(t.in, label...)
-	t.in = binary.BigEndian.AppendUint64(t.in, uint64(len(v)))
-	t.in = append(t.in, v...)
-	return t
-}
-
-func svNew(protocol string) *svTranscript {
-	return new(svTranscript).item(0x01, "veche/transcript/v1", []byte(protocol))
-}
-
 // svProof is NewProof(protocol, fp, G).
-func svProof(protocol string, fp []byte) *svTranscript {
-	t := svNew(protocol)
+func svProof(protocol string, fp []byte) *specTranscript {
+	t := specNew(protocol)
 	t.bytes("fingerprint", fp).bytes("group", []byte("ristretto255"))
 	return t.list("generators", 1).elem("", group.NewGeneratorElement())
-}
-
-func (t *svTranscript) bytes(label string, b []byte) *svTranscript { return t.item(0x02, label, b) }
-func (t *svTranscript) elem(label string, e *group.Element) *svTranscript {
-	return t.item(0x05, label, e.Bytes())
-}
-func (t *svTranscript) list(label string, n int) *svTranscript {
-	return t.item(0x06, label, binary.BigEndian.AppendUint64(nil, uint64(n)))
-}
-func (t *svTranscript) elems(label string, es []*group.Element) *svTranscript {
-	t.list(label, len(es))
-	for _, e := range es {
-		t.elem("", e)
-	}
-	return t
-}
-func (t *svTranscript) scalars(label string, ss []*group.Scalar) *svTranscript {
-	t.list(label, len(ss))
-	for _, s := range ss {
-		t.item(0x04, "", s.Bytes())
-	}
-	return t
-}
-
-// challenge appends a challenge item and reduces SHA-512 of the input.
-func (t *svTranscript) challenge(label string) *group.Scalar {
-	t.item(0x07, label, nil)
-	d := sha512.Sum512(t.in)
-	s, _ := new(group.Scalar).SetUniformBytes(d[:])
-	return s
-}
-
-// challengeScalars appends a challenge item and cuts SHAKE256(SHA-512 of
-// the input) into 64-byte blocks reduced mod ℓ.
-func (t *svTranscript) challengeScalars(label string, n int) []*group.Scalar {
-	t.item(0x07, label, nil)
-	d := sha512.Sum512(t.in)
-	x := sha3.NewSHAKE256()
-	x.Write(d[:])
-	out := make([]*group.Scalar, n)
-	for i := range out {
-		var b [64]byte
-		x.Read(b[:])
-		out[i], _ = new(group.Scalar).SetUniformBytes(b[:])
-	}
-	return out
 }
 
 // svNonces derives the spec's hedged nonces: a transcript
 // "veche/zkp/nonce/v1" with the protocol label, the fingerprint, the
 // statement items (absorbed by stmt), the witness and the random bytes.
-func svNonces(protocol string, fp []byte, stmt func(*svTranscript), witness []*group.Scalar, rnd []byte, n int) []*group.Scalar {
-	t := svNew("veche/zkp/nonce/v1").bytes("protocol", []byte(protocol)).bytes("fingerprint", fp)
+func svNonces(protocol string, fp []byte, stmt func(*specTranscript), witness []*group.Scalar, rnd []byte, n int) []*group.Scalar {
+	t := specNew("veche/zkp/nonce/v1").bytes("protocol", []byte(protocol)).bytes("fingerprint", fp)
 	stmt(t)
 	t.scalars("witness", witness).bytes("random", rnd)
 	return t.challengeScalars("nonces", n)
@@ -262,7 +196,7 @@ func svMakeKey(t *testing.T) []svKeyVector {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmt := func(tr *svTranscript) { tr.bytes("binding", []byte(binding)).elem("X", X) }
+		stmt := func(tr *specTranscript) { tr.bytes("binding", []byte(binding)).elem("X", X) }
 		tr := svProof("veche/zkp/key/v1", fp[:])
 		stmt(tr)
 		tr.elem("R", p.R)
@@ -332,7 +266,7 @@ func svMakeBallot(t *testing.T) []svBallotVector {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmt := func(tr *svTranscript) {
+		stmt := func(tr *specTranscript) {
 			tr.elem("pk", pk).elems("A", As).elems("B", Bs).bytes("credential", credential)
 		}
 		tr := svProof("veche/zkp/ballot/v1", fp[:])
@@ -413,7 +347,7 @@ func svMakeDLEQ(t *testing.T) []svDLEQVector {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmt := func(tr *svTranscript) { tr.bytes("binding", binding).elem("X", X).elem("A", A).elem("D", D) }
+		stmt := func(tr *specTranscript) { tr.bytes("binding", binding).elem("X", X).elem("A", A).elem("D", D) }
 		tr := svProof("veche/zkp/dleq/v1", fp[:])
 		stmt(tr)
 		tr.elem("RG", p.RG).elem("RA", p.RA)
@@ -478,7 +412,7 @@ func svMakeShares(t *testing.T) []svSharesVector {
 			t.Fatal("share is not x·A")
 		}
 	}
-	stmt := func(tr *svTranscript) { tr.bytes("binding", binding).elem("X", X).elems("A", As).elems("D", Ds) }
+	stmt := func(tr *specTranscript) { tr.bytes("binding", binding).elem("X", X).elems("A", As).elems("D", Ds) }
 	tr := svProof("veche/zkp/decryption-shares/v1", fp[:])
 	stmt(tr)
 	e := tr.challengeScalars("e", len(As))
