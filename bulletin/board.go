@@ -132,3 +132,37 @@ type Admin interface {
 	// carrying shuffles.
 	SetPoster(ctx context.Context, topic TopicID, poster Address, kinds KindSet) error
 }
+
+// topicNameDomain prefixes a topic name in [NamedTopic].
+const topicNameDomain = "veche/topic-name/v1\x00"
+
+// NamedTopic returns the topic id of a human-readable name, as the command
+// line and the explorer use them: keccak256("veche/topic-name/v1" || 0x00 ||
+// name) over the name's UTF-8 bytes (docs/spec/bulletin.md, "Topic
+// names"). The name is taken as it is: "Moscow-2026" and "moscow-2026" are
+// different topics.
+func NamedTopic(name string) TopicID {
+	return TopicID(Keccak256([]byte(topicNameDomain), []byte(name)))
+}
+
+// ParseTopic reads a topic given on the command line: 64 hexadecimal digits
+// (with or without 0x) are the id itself; any other non-empty string is a
+// name, hashed by [NamedTopic].
+func ParseTopic(s string) (TopicID, error) {
+	if s == "" {
+		return TopicID{}, errors.New("bulletin: empty topic: give a name or 64 hexadecimal digits")
+	}
+	h := s
+	if len(h) == 66 && (h[:2] == "0x" || h[:2] == "0X") {
+		h = h[2:]
+	}
+	if len(h) == 64 {
+		if b, err := hex.DecodeString(h); err == nil {
+			return TopicID(b), nil
+		}
+	}
+	if len(s) > 1024 {
+		return TopicID{}, fmt.Errorf("bulletin: topic name of %d bytes: at most 1024", len(s))
+	}
+	return NamedTopic(s), nil
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/veche/veche/bulletin"
@@ -128,5 +129,36 @@ func TestResumeChain(t *testing.T) {
 	}
 	if c.Count() != 10 || c.Head() != es[9].Head {
 		t.Fatal("a failed Add changed the chain")
+	}
+}
+
+func TestParseTopic(t *testing.T) {
+	NamedTopic, ParseTopic, Keccak256 := bulletin.NamedTopic, bulletin.ParseTopic, bulletin.Keccak256
+	type TopicID = bulletin.TopicID
+	named := NamedTopic("moscow-2026")
+	if named == NamedTopic("Moscow-2026") || named == (TopicID{}) {
+		t.Fatal("NamedTopic: distinct names share an id")
+	}
+	// The hash input is the domain, a zero byte and the name.
+	if named != TopicID(Keccak256([]byte("veche/topic-name/v1\x00moscow-2026"))) {
+		t.Fatal("NamedTopic does not hash the documented input")
+	}
+	for in, want := range map[string]TopicID{
+		"moscow-2026":             named,
+		named.String():            named,
+		"0x" + named.String():     named,
+		named.String()[:63]:       NamedTopic(named.String()[:63]),
+		named.String()[:63] + "g": NamedTopic(named.String()[:63] + "g"),
+	} {
+		got, err := ParseTopic(in)
+		if err != nil || got != want {
+			t.Errorf("ParseTopic(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseTopic(""); err == nil {
+		t.Error("ParseTopic accepted an empty topic")
+	}
+	if _, err := ParseTopic(strings.Repeat("x", 1025)); err == nil {
+		t.Error("ParseTopic accepted a 1025-byte name")
 	}
 }

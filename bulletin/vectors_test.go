@@ -27,6 +27,12 @@ type vectorFile struct {
 	Kinds      []kindVector       `json:"kinds"`
 	ABI        []signatureVector  `json:"abi_signatures"`
 	Rejected   []rejectedPayloads `json:"rejected_chunk_payloads"`
+	TopicNames []topicNameVector  `json:"topic_names"`
+}
+
+type topicNameVector struct {
+	Name  string `json:"name"`
+	Topic string `json:"topic"`
 }
 
 type entryVector struct {
@@ -98,6 +104,7 @@ var abiSignatures = []string{
 	"function MAX_PAYLOAD()",
 	"function KNOWN_KINDS()",
 	"function CHUNKABLE_KINDS()",
+	"function DEPLOYED_AT()",
 	"error UnknownTopic(bytes32)",
 	"error TopicExists(bytes32)",
 	"error InvalidInitialPhase(uint8)",
@@ -159,6 +166,10 @@ func generateVectors(t *testing.T) *vectorFile {
 		head = next
 	}
 	v.FinalHead, v.Count = h(head[:]), uint64(len(msgs))
+	for _, name := range []string{"", "moscow-2026", "Moscow-2026", "выборы-2026"} {
+		id := bulletin.NamedTopic(name)
+		v.TopicNames = append(v.TopicNames, topicNameVector{Name: name, Topic: h(id[:])})
+	}
 
 	artefact := make([]byte, 100)
 	for i := range artefact {

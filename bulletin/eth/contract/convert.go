@@ -51,7 +51,42 @@ type RevertError struct {
 }
 
 func (e *RevertError) Error() string {
-	return fmt.Sprintf("contract: BulletinBoard reverted: %T%+v", e.Reason, e.Reason)
+	return "contract: BulletinBoard reverted: " + describe(e.Reason)
+}
+
+// describe words a decoded custom error for people: topics as the first
+// bytes of their id, kinds and phases by name.
+func describe(reason any) string {
+	topic := func(t [32]byte) string { return fmt.Sprintf("topic %x", t[:4]) }
+	switch r := reason.(type) {
+	case *BulletinBoardUnknownTopic:
+		return "UnknownTopic: no " + topic(r.Topic)
+	case *BulletinBoardTopicExists:
+		return "TopicExists: " + topic(r.Topic) + " already exists"
+	case *BulletinBoardInvalidInitialPhase:
+		return fmt.Sprintf("InvalidInitialPhase: a topic cannot start in phase %v", bulletin.Phase(r.Phase))
+	case *BulletinBoardNotOwner:
+		return fmt.Sprintf("NotOwner: %s is not the owner of %s", r.Caller.Hex(), topic(r.Topic))
+	case *BulletinBoardZeroAddress:
+		return "ZeroAddress: the zero address cannot own a topic"
+	case *BulletinBoardNotAuthorized:
+		return fmt.Sprintf("NotAuthorized: %s may not post %v to %s", r.Poster.Hex(), bulletin.Kind(r.Kind), topic(r.Topic))
+	case *BulletinBoardWrongPhase:
+		return fmt.Sprintf("WrongPhase: %v is not allowed in phase %v of %s", bulletin.Kind(r.Kind), bulletin.Phase(r.Phase), topic(r.Topic))
+	case *BulletinBoardBadPhaseTransition:
+		return fmt.Sprintf("BadPhaseTransition: %s cannot move from phase %v to %v", topic(r.Topic), bulletin.Phase(r.From), bulletin.Phase(r.To))
+	case *BulletinBoardPayloadTooLarge:
+		return fmt.Sprintf("PayloadTooLarge: %v bytes, the limit is %v", r.Size, r.Limit)
+	case *BulletinBoardUnknownKind:
+		return fmt.Sprintf("UnknownKind: kind %d is not defined", r.Kind)
+	case *BulletinBoardMalformedPayload:
+		return fmt.Sprintf("MalformedPayload: a %v entry's payload is malformed", bulletin.Kind(r.Kind))
+	case *BulletinBoardEmptyBatch:
+		return "EmptyBatch: a batch needs at least one entry"
+	case *BulletinBoardLengthMismatch:
+		return fmt.Sprintf("LengthMismatch: %v kinds for %v payloads", r.Kinds, r.Payloads)
+	}
+	return fmt.Sprintf("%T%+v", reason, reason)
 }
 
 func (e *RevertError) Unwrap() error { return e.kind }

@@ -79,6 +79,10 @@ contract BulletinBoard {
         address owner; // zero: the topic does not exist
     }
 
+    /// @notice The block the contract was deployed in: readers search for
+    /// events from here, so they need not be told where the log begins.
+    uint64 public immutable DEPLOYED_AT;
+
     mapping(bytes32 => Topic) private topics;
     mapping(bytes32 => mapping(address => uint256)) private posters;
 
@@ -106,6 +110,10 @@ contract BulletinBoard {
     error MalformedPayload(uint16 kind);
     error EmptyBatch();
     error LengthMismatch(uint256 kinds, uint256 payloads);
+
+    constructor() {
+        DEPLOYED_AT = uint64(block.number);
+    }
 
     /// @notice Creates topic, owned by the caller, in phase P_SETUP (an
     /// election) or P_SERVICE (a service topic).
