@@ -63,6 +63,11 @@ type Config struct {
 	MaxRetries int
 	RetryDelay time.Duration
 
+	// CallTimeout bounds each call to the node (default 30 s; negative:
+	// no bound). A call without an answer by then counts as the node being
+	// unreachable and is retried.
+	CallTimeout time.Duration
+
 	// MaxTxData is the largest call data of one transaction (default
 	// [DefaultMaxTxData]); MaxBatchEntries the most entries in one
 	// transaction (default 512). AppendBatch splits larger batches.
@@ -97,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryDelay == 0 {
 		c.RetryDelay = 100 * time.Millisecond
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = 30 * time.Second
 	}
 	if c.MaxTxData == 0 {
 		c.MaxTxData = DefaultMaxTxData
@@ -142,7 +150,7 @@ func New(ctx context.Context, c Client, addr common.Address, key *ecdsa.PrivateK
 	if key != nil {
 		b.addr = crypto.PubkeyToAddress(key.PublicKey)
 	}
-	if err := b.retry(ctx, "reading the chain id", func() error {
+	if err := b.retry(ctx, "reading the chain id", func(ctx context.Context) error {
 		var err error
 		b.chainID, err = c.ChainID(ctx)
 		return err
@@ -181,7 +189,11 @@ func Deploy(ctx context.Context, c Client, key *ecdsa.PrivateKey, cfg Config) (c
 func (b *Board) Address() bulletin.Address { return bulletin.Address(b.addr) }
 
 // Contract returns the contract's address.
-func (b *Board) Contract() common.Address { return b.contract }
+func (b *Board) Contract() bulletin.Address { return bulletin.Address(b.contract) }
+
+// FromBlock returns the block where reading starts: the contract's
+// deployment block.
+func (b *Board) FromBlock() uint64 { return b.cfg.FromBlock }
 
 var errNoKey = errors.New("ethboard: read-only board (no key)")
 
@@ -355,7 +367,7 @@ func (b *Board) admit(ctx context.Context, topic bulletin.TopicID, msgs []bullet
 // node is unreachable; a revert comes back as a *contract.RevertError.
 func (b *Board) callView(ctx context.Context, data []byte, block *big.Int) ([]byte, error) {
 	var out []byte
-	err := b.retry(ctx, "calling the contract", func() error {
+	err := b.retry(ctx, "calling the contract", func(ctx context.Context) error {
 		var err error
 		out, err = b.c.CallContract(ctx, ethereum.CallMsg{To: &b.contract, Data: data}, block)
 		return err
@@ -422,7 +434,7 @@ func (b *Board) settle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := b.retry(ctx, "reading nonces", func() error {
+		if err := b.retry(ctx, "reading nonces", func(ctx context.Context) error {
 			var err error
 			if pending, err = b.c.PendingNonceAt(ctx, b.addr); err != nil {
 				return err

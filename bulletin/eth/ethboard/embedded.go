@@ -91,6 +91,9 @@ func (c *embeddedClient) FilterLogs(ctx context.Context, q ethereum.FilterQuery)
 	return out, nil
 }
 
+// ErrDataDirInUse: another process has the embedded chain open.
+var ErrDataDirInUse = errors.New("ethboard: the embedded chain is open in another process")
+
 // embeddedChainID is the chain id of the embedded chain (that of go-ethereum's
 // dev and simulated chains).
 const embeddedChainID = 1337
@@ -120,6 +123,9 @@ func OpenEmbedded(ctx context.Context, dataDir string, cfg Config) (*Embedded, e
 		DataDir: filepath.Join(dataDir, "chain"),
 		P2P:     p2p.Config{NoDiscovery: true, MaxPeers: 0, ListenAddr: ""},
 	})
+	if errors.Is(err, node.ErrDatadirUsed) {
+		return nil, fmt.Errorf("%w: %s", ErrDataDirInUse, dataDir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ethboard: embedded node: %w", err)
 	}
@@ -147,6 +153,9 @@ func OpenEmbedded(ctx context.Context, dataDir string, cfg Config) (*Embedded, e
 	stack.RegisterAPIs([]rpc.API{{Namespace: "eth", Service: filters.NewFilterAPI(fsys)}})
 	if err := stack.Start(); err != nil {
 		stack.Close()
+		if errors.Is(err, node.ErrDatadirUsed) {
+			return nil, fmt.Errorf("%w: %s", ErrDataDirInUse, dataDir)
+		}
 		return nil, fmt.Errorf("ethboard: embedded node: %w", err)
 	}
 	beacon, err := catalyst.NewSimulatedBeacon(0, common.Address{}, backend)

@@ -52,7 +52,7 @@ func TestEmbeddedRestart(t *testing.T) {
 	}
 	ocfg := cfg
 	ocfg.Mine = e.Mine
-	ob, err := New(ctx, e.Client(), contractAddr, other, ocfg)
+	ob, err := New(ctx, e.Client(), common.Address(contractAddr), other, ocfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestEmbeddedRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if e.Contract() != contractAddr || e.Contract() == (common.Address{}) {
+	if e.Contract() != contractAddr || e.Contract() == (bulletin.Address{}) {
 		t.Fatalf("contract at %v after the restart, was %v", e.Contract(), contractAddr)
 	}
 	head2, count2, err := e.Head(ctx, topic)

@@ -1,10 +1,12 @@
 package ethboard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
 	"math/big"
+	"slices"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -116,6 +118,13 @@ func (b *Board) readLogs(ctx context.Context, topic bulletin.TopicID, lo, to, fi
 		if err != nil {
 			return nil, err
 		}
+		// A node returns logs in chain order; one that does not (a
+		// load balancer merging answers, a buggy client) is put right
+		// here, and anything still amiss -- a log missing, repeated or
+		// invented -- shows in the sequence numbers and the hash chain.
+		slices.SortStableFunc(logs, func(x, y types.Log) int {
+			return cmp.Or(cmp.Compare(x.BlockNumber, y.BlockNumber), cmp.Compare(x.Index, y.Index))
+		})
 		for i := range logs {
 			e, err := b.decode(&logs[i])
 			if err != nil {
@@ -167,7 +176,7 @@ func (b *Board) filter(ctx context.Context, topic bulletin.TopicID, seq *common.
 		q.Topics = append(q.Topics, []common.Hash{*seq})
 	}
 	var logs []types.Log
-	err := b.retry(ctx, "reading logs", func() error {
+	err := b.retry(ctx, "reading logs", func(ctx context.Context) error {
 		var err error
 		logs, err = b.c.FilterLogs(ctx, q)
 		return err

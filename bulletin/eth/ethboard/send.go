@@ -52,10 +52,10 @@ func transient(err error) bool {
 // retry runs f until it succeeds, fails with a non-transient error, ctx is
 // done, or Config.MaxRetries retries have failed. The delay starts at
 // Config.RetryDelay and doubles, up to 32 times that.
-func (b *Board) retry(ctx context.Context, what string, f func() error) error {
+func (b *Board) retry(ctx context.Context, what string, f func(context.Context) error) error {
 	delay := b.cfg.RetryDelay
 	for attempt := 0; ; attempt++ {
-		err := f()
+		err := b.withTimeout(ctx, f)
 		if err == nil || !transient(err) {
 			return err
 		}
@@ -71,6 +71,25 @@ func (b *Board) retry(ctx context.Context, what string, f func() error) error {
 		}
 		delay = min(2*delay, 32*b.cfg.RetryDelay)
 	}
+}
+
+// errCallTimeout: a call to the node took longer than Config.CallTimeout.
+var errCallTimeout = fmt.Errorf("%w: no answer within the call timeout", ErrUnavailable)
+
+// withTimeout runs f with a context that ends after Config.CallTimeout, so
+// that a node that never answers does not hold a post up forever: a call
+// that overruns is reported as transient, to be retried.
+func (b *Board) withTimeout(ctx context.Context, f func(context.Context) error) error {
+	if b.cfg.CallTimeout < 0 {
+		return f(ctx)
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
+	defer cancel()
+	err := f(cctx)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", errCallTimeout, err)
+	}
+	return err
 }
 
 // sleep waits d or until ctx is done.
@@ -113,7 +132,7 @@ type call struct {
 // fails here, with the decoded reason, before anything is sent.
 func (b *Board) estimate(ctx context.Context, to *common.Address, data []byte) (uint64, error) {
 	var gas uint64
-	err := b.retry(ctx, "estimating gas", func() error {
+	err := b.retry(ctx, "estimating gas", func(ctx context.Context) error {
 		var err error
 		gas, err = b.c.EstimateGas(ctx, ethereum.CallMsg{From: b.addr, To: to, Data: data})
 		return err
@@ -129,7 +148,7 @@ const maxTxGas = 1 << 24
 
 // fees returns the tip and fee cap for new transactions.
 func (b *Board) fees(ctx context.Context) (tip, feeCap *big.Int, err error) {
-	err = b.retry(ctx, "reading fees", func() error {
+	err = b.retry(ctx, "reading fees", func(ctx context.Context) error {
 		h, err := b.c.HeaderByNumber(ctx, nil)
 		if err != nil {
 			return err
@@ -190,7 +209,7 @@ func (b *Board) sendLocked(ctx context.Context, c call, tip, feeCap *big.Int) (*
 			// in its pool: after a restart or an ambiguous send, it is the
 			// first nonce no transaction of ours can still take.
 			var n uint64
-			if err := b.retry(ctx, "reading the account nonce", func() error {
+			if err := b.retry(ctx, "reading the account nonce", func(ctx context.Context) error {
 				var err error
 				n, err = b.c.PendingNonceAt(ctx, b.addr)
 				return err
@@ -212,7 +231,7 @@ func (b *Board) sendLocked(ctx context.Context, c call, tip, feeCap *big.Int) (*
 		if err != nil {
 			return nil, fmt.Errorf("ethboard: signing: %w", err)
 		}
-		err = b.retry(ctx, "sending a transaction", func() error {
+		err = b.retry(ctx, "sending a transaction", func(ctx context.Context) error {
 			err := b.c.SendTransaction(ctx, tx)
 			if isAlreadyKnown(err) {
 				// An earlier attempt reached the node after all.
@@ -266,7 +285,7 @@ func (b *Board) mine() {
 // blocks on top of it (and false if the chain is shorter than that).
 func (b *Board) finalBlock(ctx context.Context) (uint64, bool, error) {
 	var n uint64
-	err := b.retry(ctx, "reading the block number", func() error {
+	err := b.retry(ctx, "reading the block number", func(ctx context.Context) error {
 		var err error
 		n, err = b.c.BlockNumber(ctx)
 		return err
@@ -289,7 +308,7 @@ func (b *Board) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt
 	lastSent := time.Now()
 	for {
 		var r *types.Receipt
-		err := b.retry(ctx, "reading a receipt", func() error {
+		err := b.retry(ctx, "reading a receipt", func(ctx context.Context) error {
 			var err error
 			r, err = b.c.TransactionReceipt(ctx, tx.Hash())
 			if errors.Is(err, ethereum.NotFound) {
@@ -307,7 +326,7 @@ func (b *Board) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt
 			}
 			if ok && r.BlockNumber.Uint64() <= final {
 				var h *types.Header
-				if err := b.retry(ctx, "reading a header", func() error {
+				if err := b.retry(ctx, "reading a header", func(ctx context.Context) error {
 					var err error
 					h, err = b.c.HeaderByNumber(ctx, r.BlockNumber)
 					return err
@@ -322,13 +341,13 @@ func (b *Board) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt
 				}
 				// Reorged out: the receipt is stale. Pending again.
 				r = nil
-				if err := b.retry(ctx, "re-sending a reorged transaction", func() error { return b.resend(ctx, tx) }); err != nil {
+				if err := b.retry(ctx, "re-sending a reorged transaction", func(ctx context.Context) error { return b.resend(ctx, tx) }); err != nil {
 					return nil, err
 				}
 				lastSent = time.Now()
 			}
 		} else if time.Since(lastSent) >= b.cfg.ResendInterval {
-			if err := b.retry(ctx, "re-sending a transaction", func() error { return b.resend(ctx, tx) }); err != nil {
+			if err := b.retry(ctx, "re-sending a transaction", func(ctx context.Context) error { return b.resend(ctx, tx) }); err != nil {
 				return nil, err
 			}
 			lastSent = time.Now()
