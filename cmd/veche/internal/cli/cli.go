@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -34,7 +35,14 @@ const envPrefix = "VECHE"
 type config struct {
 	Data     string `mapstructure:"data"`
 	LogLevel string `mapstructure:"log-level"`
-	Bench    struct {
+	Chain    struct {
+		RPC           string        `mapstructure:"rpc"`
+		Contract      string        `mapstructure:"contract"`
+		Key           string        `mapstructure:"key"`
+		Confirmations uint64        `mapstructure:"confirmations"`
+		PollInterval  time.Duration `mapstructure:"poll-interval"`
+	} `mapstructure:"chain"`
+	Bench struct {
 		Crypto struct {
 			Ops       string `mapstructure:"ops"`
 			Benchtime string `mapstructure:"benchtime"`
@@ -103,14 +111,25 @@ prints the settings in force and where the file was found.`,
 	pf.String("config", defaultConfigFile, "configuration file (YAML); the default is read only if it exists (env VECHE_CONFIG)")
 	pf.String("data", "./veche-data", "directory for local state: databases, the embedded chain, keys (env VECHE_DATA)")
 	pf.String("log-level", "info", "log verbosity: debug, info, warn or error; logs go to stderr (env VECHE_LOG_LEVEL)")
+	pf.String("rpc", "", "Ethereum JSON-RPC URL of the board's node; empty: the embedded chain in the data directory (env VECHE_CHAIN_RPC)")
+	pf.String("contract", "", "address of the board contract on the --rpc node (env VECHE_CHAIN_CONTRACT)")
+	pf.String("chain-key", "", "poster key file for --rpc: the account that posts and pays for gas (env VECHE_CHAIN_KEY)")
+	pf.Uint64("confirmations", 0, "blocks on top of an entry before it counts as final (env VECHE_CHAIN_CONFIRMATIONS)")
+	pf.Duration("poll-interval", 200*time.Millisecond, "how often to poll the node for new blocks and receipts (env VECHE_CHAIN_POLL_INTERVAL)")
 	a.bind("data", pf.Lookup("data"))
 	a.bind("log-level", pf.Lookup("log-level"))
+	a.bind("chain.rpc", pf.Lookup("rpc"))
+	a.bind("chain.contract", pf.Lookup("contract"))
+	a.bind("chain.key", pf.Lookup("chain-key"))
+	a.bind("chain.confirmations", pf.Lookup("confirmations"))
+	a.bind("chain.poll-interval", pf.Lookup("poll-interval"))
 
 	root.AddCommand(
 		a.versionCommand(),
 		a.configCommand(),
 		a.demoCommand(),
 		a.benchCommand(),
+		a.boardCommand(),
 	)
 	return root
 }

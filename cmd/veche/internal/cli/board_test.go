@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/veche/veche/bulletin/eth/gethtest"
+	"github.com/veche/veche/services/chain"
+)
+
+// mustRun runs veche and fails the test on a non-zero exit.
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, stderr, code := veche(t, args...)
+	if code != 0 {
+		t.Fatalf("veche %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+	}
+	return out
+}
+
+// mustFail runs veche, expects exit status 1 and returns stderr, which must
+// contain want.
+func mustFail(t *testing.T, want string, args ...string) {
+	t.Helper()
+	_, stderr, code := veche(t, args...)
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Fatalf("veche %s: exit %d, stderr %q; want exit 1 and %q", strings.Join(args, " "), code, stderr, want)
+	}
+}
+
+// A local flag that shadows a global one silently swallows it (post's
+// --data once took the data directory's place).
+func TestNoFlagShadowsAGlobalOne(t *testing.T) {
+	root := newRoot(new(bytes.Buffer), new(bytes.Buffer))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+			if root.PersistentFlags().Lookup(f.Name) != nil {
+				t.Errorf("%s: --%s shadows the global flag", c.CommandPath(), f.Name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+// The board commands on the embedded chain, each run as its own
+// invocation (opening and closing the chain): deploy, create, grant, post,
+// tail, verify, phases, and the errors people will meet.
+func TestBoardEmbedded(t *testing.T) {
+	dir := isolate(t)
+	data := "--data=" + filepath.Join(dir, "data")
+	out := mustRun(t, data, "board", "deploy")
+	if !strings.HasPrefix(out, "contract 0x") {
+		t.Fatalf("deploy printed %q", out)
+	}
+	if again := mustRun(t, data, "board", "deploy"); again != out {
+		t.Fatalf("a second deploy on the embedded chain printed %q, then %q", out, again)
+	}
+	out = mustRun(t, data, "board", "create", "city", "--service")
+	owner := strings.TrimSpace(out[strings.LastIndex(out, " "):])
+	mustFail(t, "may not post doc-anchor", data, "board", "post", "city", "doc-anchor", "--string", "hello")
+	mustRun(t, data, "board", "grant", "city", owner, "doc-anchor,doc-revoke")
+
+	mustRun(t, data, "board", "post", "city", "doc-anchor", "--string", "hello")
+	big := bytes.Repeat([]byte("0123456789abcdef"), 20_000) // 320,000 bytes: chunked
+	writeFile(t, "big.bin", string(big))
+	out = mustRun(t, data, "board", "post", "city", "doc-revoke", "--file", "big.bin")
+	if !strings.Contains(out, "chunk entries 1..") {
+		t.Fatalf("a 320,000-byte post printed %q, want chunks", out)
+	}
+
+	out = mustRun(t, data, "board", "tail", "city", "--from", "0")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 4 || !strings.Contains(lines[0], `"hello"`) || !strings.Contains(lines[1], "chunk-header") {
+		t.Fatalf("tail printed:\n%s", out)
+	}
+	out = mustRun(t, data, "board", "tail", "city", "--json", "--from", "-1")
+	var e entryJSON
+	if err := json.Unmarshal([]byte(out), &e); err != nil || e.Kind != "chunk" || e.Seq != uint64(len(lines)-1) {
+		t.Fatalf("tail --json --from -1 printed %q (%v)", out, err)
+	}
+
+	out = mustRun(t, data, "board", "verify", "city")
+	if !strings.Contains(out, fmt.Sprintf("entries %d", len(lines))) || !strings.Contains(out, "chunked artefacts 1") || !strings.Contains(out, "OK:") {
+		t.Fatalf("verify printed:\n%s", out)
+	}
+
+	// An election topic moves through its phases; the board enforces them.
+	mustRun(t, data, "board", "create", "election-1")
+	mustRun(t, data, "board", "grant", "election-1", owner, "phase", "manifest", "ballot-batch")
+	mustFail(t, "ballot-batch is not allowed in phase setup", data, "board", "post", "election-1", "ballot-batch", "--string", "x")
+	mustFail(t, "cannot move from phase setup to closed", data, "board", "phase", "election-1", "closed")
+	mustRun(t, data, "board", "phase", "election-1", "key-ceremony")
+	mustRun(t, data, "board", "phase", "election-1", "open")
+	mustRun(t, data, "board", "post", "election-1", "ballot-batch", "--string", "ballots")
+	out = mustRun(t, data, "board", "verify", "election-1")
+	if !strings.Contains(out, "phase open") || !strings.Contains(out, "entries 3") {
+		t.Fatalf("verify printed:\n%s", out)
+	}
+
+	// Mistakes get errors that say what is wrong.
+	mustFail(t, "no topic", data, "board", "tail", "nonexistent")
+	mustFail(t, "no topic", data, "board", "verify", "nonexistent")
+	mustFail(t, "TopicExists", data, "board", "create", "city")
+	mustFail(t, `unknown entry kind "ballot"`, data, "board", "post", "city", "ballot", "--string", "x")
+	mustFail(t, "no payload", data, "board", "post", "city", "doc-anchor")
+	mustFail(t, "bad EIP-55 checksum", data, "board", "grant", "city", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", "doc-anchor")
+	mustFail(t, "chain.contract is not", "--rpc=http://127.0.0.1:1", "board", "tail", "city")
+	mustFail(t, "--payload", data, "board", "tail", "city", "--payload", "base64")
+
+	// The embedded chain is one process's: a second opener is told so.
+	b, err := chain.Open(context.Background(), chain.Options{DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustFail(t, "in use by another process", data, "board", "tail", "city")
+	b.Close()
+}
+
+// The same against a real geth --dev node over JSON-RPC: a poster key file,
+// deploy, post, tail --follow while another invocation posts, verify.
+func TestBoardGeth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-node test; skipped in -short mode")
+	}
+	node := gethtest.Start(t)
+	dir := isolate(t)
+	keys := node.NewAccounts(t, "cli board", 1)
+	keyFile := filepath.Join(dir, "poster.key")
+	writeFile(t, keyFile, fmt.Sprintf("%x\n", crypto.FromECDSA(keys[0])))
+
+	mustFail(t, "needs a funded account", "--rpc", node.URL, "board", "deploy")
+	out := mustRun(t, "--rpc", node.URL, "--chain-key", keyFile, "board", "deploy")
+	var contract string
+	if _, err := fmt.Sscanf(out, "contract %s", &contract); err != nil {
+		t.Fatalf("deploy printed %q", out)
+	}
+	// From here on the settings come from the environment, as in production.
+	t.Setenv("VECHE_CHAIN_RPC", node.URL)
+	t.Setenv("VECHE_CHAIN_CONTRACT", contract)
+	t.Setenv("VECHE_CHAIN_KEY", keyFile)
+	t.Setenv("VECHE_CHAIN_POLL_INTERVAL", "50ms")
+
+	out = mustRun(t, "board", "create", "notices", "--service")
+	owner := strings.TrimSpace(out[strings.LastIndex(out, " "):])
+	mustRun(t, "board", "grant", "notices", owner, "doc-anchor")
+
+	// tail --follow in the background prints entries as they are posted.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fw := &lineWaiter{want: 3, done: make(chan struct{})}
+	var code int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		code = Run(ctx, []string{"board", "tail", "notices", "--follow", "--from", "0"}, fw, os.Stderr)
+	}()
+	for i := range 3 {
+		mustRun(t, "board", "post", "notices", "doc-anchor", "--string", fmt.Sprintf("notice %d", i))
+	}
+	select {
+	case <-fw.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("tail --follow printed only:\n%s", fw.String())
+	}
+	cancel()
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("tail --follow ended with exit %d", code)
+	}
+	for i := range 3 {
+		if !strings.Contains(fw.String(), fmt.Sprintf(`"notice %d"`, i)) {
+			t.Fatalf("tail --follow missed notice %d:\n%s", i, fw.String())
+		}
+	}
+	out = mustRun(t, "board", "verify", "notices")
+	if !strings.Contains(out, "entries 3") || !strings.Contains(out, "OK:") || !strings.Contains(out, strings.TrimPrefix(node.URL, "http://")) {
+		t.Fatalf("verify printed:\n%s", out)
+	}
+
+	// A read-only observer needs no key; a wrong contract address is named.
+	os.Unsetenv("VECHE_CHAIN_KEY")
+	mustRun(t, "board", "verify", "notices")
+	mustFail(t, "read-only", "board", "post", "notices", "doc-anchor", "--string", "x")
+	mustFail(t, "no contract at", "--contract", owner, "board", "verify", "notices")
+}
+
+// lineWaiter collects output and closes done once it has want lines.
+type lineWaiter struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	want   int
+	done   chan struct{}
+	closed bool
+}
+
+func (w *lineWaiter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, _ := w.buf.Write(p)
+	if strings.Count(w.buf.String(), "\n") >= w.want && !w.closed {
+		close(w.done)
+		w.closed = true
+	}
+	return n, nil
+}
+
+func (w *lineWaiter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}

@@ -1,0 +1,183 @@
+// Package chain opens Veche's bulletin board as the configuration says: the
+// embedded chain under the data directory (the default), or a contract on
+// any Ethereum node reached over JSON-RPC (chain.rpc, chain.contract and a
+// poster key file). Every command and service that posts or reads goes
+// through [Open], so the two modes behave alike everywhere.
+//
+// The embedded chain is a database that one process opens at a time: while
+// `veche serve` runs, other commands on the same data directory fail with
+// [ErrInUse] and should talk to a node instead.
+package chain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"iter"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/bulletin/eth/ethboard"
+)
+
+// Options say which board to open. The zero value of a field selects its
+// default.
+type Options struct {
+	// DataDir is the data directory; the embedded chain lives in its
+	// subdirectory chain/ (the chain database, poster.key, contract.json).
+	DataDir string
+
+	// RPC is the node's JSON-RPC URL (http, https, ws, wss or an IPC
+	// path). Empty selects the embedded chain.
+	RPC string
+	// Contract is the board contract's address (0x...), required with
+	// RPC except when deploying.
+	Contract string
+	// KeyFile is the poster key file (64 hexadecimal digits, mode 0600).
+	// With RPC and no key file the board is read-only. The embedded chain
+	// uses its own key (chain/poster.key) unless KeyFile is set.
+	KeyFile string
+
+	// Confirmations is the number of blocks on top of an entry's block
+	// before it counts as final (default 0: the embedded chain and dev
+	// nodes do not reorganise).
+	Confirmations uint64
+	// PollInterval is how often to poll the node for receipts and new
+	// blocks (default 200 ms; 1 s suits a public chain).
+	PollInterval time.Duration
+}
+
+// ErrInUse: another process has the embedded chain open.
+var ErrInUse = errors.New("chain: the embedded chain is in use by another process")
+
+// A Board is the bulletin board as opened: it posts (if it has a key),
+// reads, follows and administers topics.
+type Board interface {
+	bulletin.Appender
+	bulletin.Reader
+	bulletin.Follower
+	bulletin.Admin
+
+	// Address is the account the board posts as (zero if read-only).
+	Address() bulletin.Address
+	// Info returns what the contract stores about a topic.
+	Info(ctx context.Context, topic bulletin.TopicID) (ethboard.TopicInfo, error)
+	// Describe says where the board is, for messages: the mode, node and
+	// contract address.
+	Describe() string
+	// Close releases the chain or the connection.
+	Close() error
+}
+
+// Open opens the board o describes.
+func Open(ctx context.Context, o Options) (Board, error) {
+	cfg := ethboard.Config{Confirmations: o.Confirmations, PollInterval: o.PollInterval}
+	if o.RPC == "" {
+		return openEmbedded(ctx, o, cfg)
+	}
+	if o.Contract == "" {
+		return nil, errors.New("chain: chain.rpc is set but chain.contract is not: give the board contract's address (veche board deploy prints it)")
+	}
+	addr, err := ethboard.ParseAddress(o.Contract)
+	if err != nil {
+		return nil, fmt.Errorf("chain: chain.contract: %w", err)
+	}
+	var key *ecdsa.PrivateKey
+	if o.KeyFile != "" {
+		if key, err = ethboard.LoadKeyFile(o.KeyFile); err != nil {
+			return nil, fmt.Errorf("chain: chain.key: %w", err)
+		}
+	}
+	r, err := ethboard.Dial(ctx, o.RPC, addr, key, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	return &remote{Remote: r, desc: fmt.Sprintf("contract %s on %s", ethboard.ChecksumAddress(addr), describeURL(o.RPC))}, nil
+}
+
+// Deploy deploys a new board contract and returns its address and block.
+// With RPC it deploys through the node from KeyFile's account; without, it
+// creates the embedded chain (deploying its contract) if it does not exist.
+func Deploy(ctx context.Context, o Options) (contract string, block uint64, err error) {
+	cfg := ethboard.Config{Confirmations: o.Confirmations, PollInterval: o.PollInterval}
+	if o.RPC == "" {
+		b, err := openEmbedded(ctx, o, cfg)
+		if err != nil {
+			return "", 0, err
+		}
+		defer b.Close()
+		return ethboard.ChecksumAddress(b.Embedded.Contract()), b.Embedded.FromBlock(), nil
+	}
+	if o.KeyFile == "" {
+		return "", 0, errors.New("chain: deploying needs a funded account: set chain.key to a poster key file (veche board key creates one)")
+	}
+	key, err := ethboard.LoadKeyFile(o.KeyFile)
+	if err != nil {
+		return "", 0, fmt.Errorf("chain: chain.key: %w", err)
+	}
+	addr, block, err := ethboard.DeployRemote(ctx, o.RPC, key, cfg)
+	if err != nil {
+		return "", 0, fmt.Errorf("chain: %w", err)
+	}
+	return ethboard.ChecksumAddress(addr), block, nil
+}
+
+type remote struct {
+	*ethboard.Remote
+	desc string
+}
+
+func (r *remote) Describe() string { return r.desc }
+
+type embedded struct {
+	*ethboard.Embedded
+	dir string
+}
+
+func (e *embedded) Describe() string {
+	return fmt.Sprintf("contract %s on the embedded chain in %s", ethboard.ChecksumAddress(e.Embedded.Contract()), e.dir)
+}
+
+// Follow is the Board's (the Embedded type also has the chain's own).
+func (e *embedded) Follow(ctx context.Context, topic bulletin.TopicID, from uint64) iter.Seq2[bulletin.Entry, error] {
+	return e.Embedded.Board.Follow(ctx, topic, from)
+}
+
+func openEmbedded(ctx context.Context, o Options, cfg ethboard.Config) (*embedded, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("chain: no data directory for the embedded chain")
+	}
+	if o.KeyFile != "" {
+		return nil, errors.New("chain: chain.key applies with chain.rpc only; the embedded chain posts with its own key (chain/poster.key)")
+	}
+	dir := filepath.Join(o.DataDir, "chain")
+	e, err := ethboard.OpenEmbedded(ctx, dir, cfg)
+	if err != nil {
+		if errors.Is(err, ethboard.ErrDataDirInUse) {
+			return nil, fmt.Errorf("%w (%s): stop it (veche serve?) or point chain.rpc at a node", ErrInUse, dir)
+		}
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	return &embedded{Embedded: e, dir: dir}, nil
+}
+
+// describeURL names a node for messages without credentials.
+func describeURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			rest = rest[at+1:]
+		}
+		if j := strings.Index(rest, "/"); j >= 0 {
+			rest = rest[:j]
+		}
+		return u[:i+3] + rest
+	}
+	return u
+}
