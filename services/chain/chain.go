@@ -65,6 +65,8 @@ type Board interface {
 	Address() bulletin.Address
 	// Info returns what the contract stores about a topic.
 	Info(ctx context.Context, topic bulletin.TopicID) (ethboard.TopicInfo, error)
+	// Stats counts what the board has posted since it was opened.
+	Stats() ethboard.Stats
 	// Describe says where the board is, for messages: the mode, node and
 	// contract address.
 	Describe() string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum"
@@ -133,6 +134,29 @@ type Board struct {
 	sendMu     sync.Mutex // held while signing and sending: the nonce manager
 	nonce      uint64
 	nonceKnown bool
+
+	stats struct {
+		transactions, gas, callData, entries atomic.Uint64
+	}
+}
+
+// Stats counts what a Board has posted since it was made: for metrics and
+// benchmarks.
+type Stats struct {
+	Transactions uint64 // final, successful transactions sent
+	GasUsed      uint64 // gas they used
+	CallData     uint64 // bytes of call data they carried
+	Entries      uint64 // entries posted through Append, AppendBatch and AppendOnce
+}
+
+// Stats returns the board's counters.
+func (b *Board) Stats() Stats {
+	return Stats{
+		Transactions: b.stats.transactions.Load(),
+		GasUsed:      b.stats.gas.Load(),
+		CallData:     b.stats.callData.Load(),
+		Entries:      b.stats.entries.Load(),
+	}
 }
 
 var (
@@ -299,6 +323,7 @@ func (b *Board) AppendBatch(ctx context.Context, topic bulletin.TopicID, msgs []
 			return seqs, perr
 		}
 		seqs = append(seqs, s...)
+		b.stats.entries.Add(uint64(len(s)))
 	}
 	if err != nil {
 		return seqs, fmt.Errorf("ethboard: posting to topic %x: %w", topic[:4], err)

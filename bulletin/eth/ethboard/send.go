@@ -337,6 +337,9 @@ func (b *Board) wait(ctx context.Context, tx *types.Transaction) (*types.Receipt
 					if r.Status != types.ReceiptStatusSuccessful {
 						return r, b.revertReason(ctx, tx, r)
 					}
+					b.stats.transactions.Add(1)
+					b.stats.gas.Add(r.GasUsed)
+					b.stats.callData.Add(uint64(len(tx.Data())))
 					return r, nil
 				}
 				// Reorged out: the receipt is stale. Pending again.

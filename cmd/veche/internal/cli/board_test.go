@@ -226,3 +226,32 @@ func (w *lineWaiter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+func TestBenchBoard(t *testing.T) {
+	dir := isolate(t)
+	out := mustRun(t, "--data", filepath.Join(dir, "data"), "bench", "board", "--entries", "300", "--batch", "100", "--singles", "3", "--rounds", "1")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := []struct {
+		op      string
+		entries int
+	}{{"board.append", 300}, {"board.append_single", 3}, {"board.read_verify", 303}}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		var r chain.BenchResult
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("not JSON: %s", line)
+		}
+		if r.Op != want[i].op || r.Entries != want[i].entries || r.EntryBytes != 500 || r.EntriesPerSec <= 0 {
+			t.Errorf("line %d: %s", i, line)
+		}
+		if r.Op != "board.read_verify" && (r.GasPerEntry < 10_000 || r.Transactions == 0) {
+			t.Errorf("line %d: implausible gas: %s", i, line)
+		}
+	}
+	// The temporary chain is gone and the data directory untouched.
+	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+		t.Errorf("bench board touched the data directory: %v", err)
+	}
+}
