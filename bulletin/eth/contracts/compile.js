@@ -45,7 +45,10 @@ for (const e of output.errors || []) {
 }
 if (failed) process.exit(1);
 
+// The outputs go next to the source, or into the directory given as the
+// first argument (the test that checks the checked-in files are current).
+const outDir = process.argv[2] || __dirname;
 const contract = output.contracts[NAME + '.sol'][NAME];
-fs.writeFileSync(path.join(__dirname, NAME + '.abi'), JSON.stringify(contract.abi, null, 2) + '\n');
-fs.writeFileSync(path.join(__dirname, NAME + '.bin'), contract.evm.bytecode.object + '\n');
+fs.writeFileSync(path.join(outDir, NAME + '.abi'), JSON.stringify(contract.abi, null, 2) + '\n');
+fs.writeFileSync(path.join(outDir, NAME + '.bin'), contract.evm.bytecode.object + '\n');
 console.log(`compile.js: ${NAME} with solc ${version}, evm cancun: ${contract.evm.bytecode.object.length / 2} bytes of init code`);
