@@ -6,5 +6,10 @@
 // Merkle root so that a receipt can carry an inclusion proof. It builds on
 // crypto/... and talks to the board only through package bulletin's
 // interfaces, so every protocol test can run on the in-memory board. It
-// must not import tally, services or cmd. Nothing is implemented here yet.
+// must not import tally, services or cmd.
+//
+// So far: the manifest ([Manifest], docs/spec/manifest.md): validation with
+// errors naming the field, the canonical encoding that is posted and hashed
+// into the election fingerprint, strict parsing from the board (only the
+// canonical bytes are accepted), and reading the commission's YAML.
 package voting
