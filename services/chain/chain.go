@@ -38,7 +38,8 @@ type Options struct {
 	Contract string
 	// KeyFile is the poster key file (64 hexadecimal digits, mode 0600).
 	// With RPC and no key file the board is read-only. The embedded chain
-	// uses its own key (chain/poster.key) unless KeyFile is set.
+	// posts with its own key (chain/poster.key) unless KeyFile is set; then
+	// it posts as KeyFile's account, which it funds itself.
 	KeyFile string
 
 	// Confirmations is the number of blocks on top of an entry's block
@@ -134,26 +135,53 @@ type remote struct {
 
 func (r *remote) Describe() string { return r.desc }
 
+// embedded is the embedded chain, posting as its own account, or as another
+// (as, funded by the chain's account) when a key file is configured.
 type embedded struct {
 	*ethboard.Embedded
 	dir string
+	as  *ethboard.Board
 }
+
+// board is the Board that posts and reads.
+func (e *embedded) board() *ethboard.Board {
+	if e.as != nil {
+		return e.as
+	}
+	return e.Embedded.Board
+}
+
+func (e *embedded) Append(ctx context.Context, topic bulletin.TopicID, kind bulletin.Kind, payload []byte) (uint64, error) {
+	return e.board().Append(ctx, topic, kind, payload)
+}
+
+func (e *embedded) AppendBatch(ctx context.Context, topic bulletin.TopicID, msgs []bulletin.Message) ([]uint64, error) {
+	return e.board().AppendBatch(ctx, topic, msgs)
+}
+
+func (e *embedded) CreateTopic(ctx context.Context, topic bulletin.TopicID, initial bulletin.Phase) error {
+	return e.board().CreateTopic(ctx, topic, initial)
+}
+
+func (e *embedded) SetPoster(ctx context.Context, topic bulletin.TopicID, poster bulletin.Address, kinds bulletin.KindSet) error {
+	return e.board().SetPoster(ctx, topic, poster, kinds)
+}
+
+func (e *embedded) Address() bulletin.Address { return e.board().Address() }
+
+func (e *embedded) Stats() ethboard.Stats { return e.board().Stats() }
 
 func (e *embedded) Describe() string {
 	return fmt.Sprintf("contract %s on the embedded chain in %s", ethboard.ChecksumAddress(e.Embedded.Contract()), e.dir)
 }
 
-// Follow is the Board's (the Embedded type also has the chain's own).
 func (e *embedded) Follow(ctx context.Context, topic bulletin.TopicID, from uint64) iter.Seq2[bulletin.Entry, error] {
-	return e.Embedded.Board.Follow(ctx, topic, from)
+	return e.board().Follow(ctx, topic, from)
 }
 
 func openEmbedded(ctx context.Context, o Options, cfg ethboard.Config) (*embedded, error) {
 	if o.DataDir == "" {
 		return nil, errors.New("chain: no data directory for the embedded chain")
-	}
-	if o.KeyFile != "" {
-		return nil, errors.New("chain: chain.key applies with chain.rpc only; the embedded chain posts with its own key (chain/poster.key)")
 	}
 	dir := filepath.Join(o.DataDir, "chain")
 	e, err := ethboard.OpenEmbedded(ctx, dir, cfg)
@@ -163,7 +191,19 @@ func openEmbedded(ctx context.Context, o Options, cfg ethboard.Config) (*embedde
 		}
 		return nil, fmt.Errorf("chain: %w", err)
 	}
-	return &embedded{Embedded: e, dir: dir}, nil
+	b := &embedded{Embedded: e, dir: dir}
+	if o.KeyFile != "" {
+		key, err := ethboard.LoadKeyFile(o.KeyFile)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("chain: chain.key: %w", err)
+		}
+		if b.as, err = e.Poster(ctx, key); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("chain: %w", err)
+		}
+	}
+	return b, nil
 }
 
 // describeURL names a node for messages without credentials.

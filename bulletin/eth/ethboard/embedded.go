@@ -233,6 +233,29 @@ func (e *Embedded) Fund(ctx context.Context, addr common.Address, value *big.Int
 	return err
 }
 
+// minBalance is the balance below which [Embedded.Poster] tops an account
+// up: enough for about 50 million entries at the embedded chain's fees.
+var minBalance = new(big.Int).Lsh(big.NewInt(1), 62)
+
+// Poster returns a Board on this chain posting as key's account, which it
+// funds from the chain's own account first if its balance is low: on the
+// embedded chain every party (trustee, mixer, ballot box) can post with its
+// own key, as on a real network.
+func (e *Embedded) Poster(ctx context.Context, key *ecdsa.PrivateKey) (*Board, error) {
+	addr := crypto.PubkeyToAddress(key.PublicKey)
+	bal, err := e.client.BalanceAt(ctx, addr, nil)
+	if err != nil {
+		return nil, fmt.Errorf("ethboard: balance of %v: %w", addr, err)
+	}
+	if bal.Cmp(minBalance) < 0 {
+		if err := e.Fund(ctx, addr, new(big.Int).Lsh(minBalance, 1)); err != nil {
+			return nil, fmt.Errorf("ethboard: funding %v: %w", addr, err)
+		}
+	}
+	cfg := e.Board.cfg
+	return New(ctx, e.fast, e.Board.contract, key, cfg)
+}
+
 // Close stops the chain and writes it to disk.
 func (e *Embedded) Close() error {
 	if e.client != nil {

@@ -255,3 +255,66 @@ func TestBenchBoard(t *testing.T) {
 		t.Errorf("bench board touched the data directory: %v", err)
 	}
 }
+
+// The commission's commands on the embedded chain, each party with its own
+// key file (funded by the embedded chain).
+func TestElectionCommands(t *testing.T) {
+	dir := isolate(t)
+	data := "--data=" + filepath.Join(dir, "data")
+	keys := map[string]string{}
+	for _, who := range []string{"commission", "t1", "t2", "t3", "m1"} {
+		path := filepath.Join(dir, who+".key")
+		out := mustRun(t, "board", "key", "--out", path)
+		keys[who] = path
+		keys[who+".addr"] = strings.ToLower(strings.Fields(out)[1])
+	}
+	manifest := fmt.Sprintf(`version: 1
+id: test-election
+title: {en: Test election}
+opens: 2026-09-13T08:00:00+03:00
+closes: 2026-09-13T20:00:00+03:00
+revote: last-counts
+districts: [{id: all, name: {en: Everyone}}]
+ballot_styles: [{id: s, districts: [all], contests: [q]}]
+contests:
+  - {id: q, title: {en: Question}, kind: referendum, tally: homomorphic, min: 1, max: 1, blank: false, write_in: false,
+     options: [{id: "yes", title: {en: "Yes"}}, {id: "no", title: {en: "No"}}]}
+commission: {name: Commission, address: "%[1]s"}
+ballot_box: {name: Box, address: "%[1]s"}
+credential_authority: {name: CA, address: "%[1]s"}
+trustees:
+  threshold: 2
+  members: [{name: T1, address: "%[2]s"}, {name: T2, address: "%[3]s"}, {name: T3, address: "%[4]s"}]
+mixers: [{name: M1, address: "%[5]s"}]
+`, keys["commission.addr"], keys["t1.addr"], keys["t2.addr"], keys["t3.addr"], keys["m1.addr"])
+	writeFile(t, "manifest.yaml", manifest)
+
+	out := mustRun(t, "election", "check", "manifest.yaml")
+	if !strings.Contains(out, "fingerprint") || !strings.Contains(out, "2 of 3") {
+		t.Fatalf("check printed:\n%s", out)
+	}
+	writeFile(t, "bad.yaml", strings.Replace(manifest, "threshold: 2", "threshold: 4", 1))
+	mustFail(t, "trustees.threshold", "election", "check", "bad.yaml")
+
+	// Only the commission's key may create it.
+	mustFail(t, "not the commission's account", data, "--chain-key", keys["t1"], "election", "create", "manifest.yaml")
+	asCommission := []string{data, "--chain-key", keys["commission"]}
+	mustRun(t, append(asCommission, "election", "create", "manifest.yaml")...)
+	mustRun(t, append(asCommission, "election", "create", "manifest.yaml")...) // idempotent
+
+	// A trustee posts in the key ceremony with its own key; not before.
+	mustFail(t, "not allowed in phase setup", data, "--chain-key", keys["t1"], "board", "post", "election/test-election", "dkg-commitments", "--string", "c")
+	mustRun(t, append(asCommission, "election", "ceremony", "test-election")...)
+	mustRun(t, data, "--chain-key", keys["t1"], "board", "post", "election/test-election", "dkg-commitments", "--string", "c")
+	mustFail(t, "may not post", data, "--chain-key", keys["m1"], "board", "post", "election/test-election", "dkg-commitments", "--string", "c")
+	mustFail(t, "may not post", data, "--chain-key", keys["t1"], "election", "open", "test-election")
+	mustRun(t, append(asCommission, "election", "open", "test-election")...)
+
+	out = mustRun(t, data, "election", "show", "test-election")
+	for _, want := range []string{"phase\topen", "dkg-commitments\t1", "manifest\t1", "Test election"} {
+		if !strings.Contains(strings.Join(strings.Fields(out), "\t"), strings.Join(strings.Fields(want), "\t")) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	mustFail(t, `no election "nope"`, data, "election", "show", "nope")
+}

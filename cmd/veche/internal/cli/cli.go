@@ -113,7 +113,7 @@ prints the settings in force and where the file was found.`,
 	pf.String("log-level", "info", "log verbosity: debug, info, warn or error; logs go to stderr (env VECHE_LOG_LEVEL)")
 	pf.String("rpc", "", "Ethereum JSON-RPC URL of the board's node; empty: the embedded chain in the data directory (env VECHE_CHAIN_RPC)")
 	pf.String("contract", "", "address of the board contract on the --rpc node (env VECHE_CHAIN_CONTRACT)")
-	pf.String("chain-key", "", "poster key file for --rpc: the account that posts and pays for gas (env VECHE_CHAIN_KEY)")
+	pf.String("chain-key", "", "poster key file: the account that posts (it pays the gas on --rpc; the embedded chain funds it) (env VECHE_CHAIN_KEY)")
 	pf.Uint64("confirmations", 0, "blocks on top of an entry before it counts as final (env VECHE_CHAIN_CONFIRMATIONS)")
 	pf.Duration("poll-interval", 200*time.Millisecond, "how often to poll the node for new blocks and receipts (env VECHE_CHAIN_POLL_INTERVAL)")
 	a.bind("data", pf.Lookup("data"))
@@ -130,6 +130,7 @@ prints the settings in force and where the file was found.`,
 		a.demoCommand(),
 		a.benchCommand(),
 		a.boardCommand(),
+		a.electionCommand(),
 	)
 	return root
 }
