@@ -1,8 +1,10 @@
 # Veche build, test and tooling. See README.md for what each target is for.
-# Every target is idempotent. build, test, demo, bench and lint need only Go
-# (network: the Go module proxy, for modules and staticcheck); contracts,
-# generate and check-generated also need node and npm (the pinned solc comes
-# from the npm registry).
+# Every target is idempotent. build, demo, bench and lint need only Go
+# (network: the Go module proxy, for modules and staticcheck). test also
+# brings up, once, what the integration tests need: PostgreSQL (Debian's
+# package, .ci/postgres.sh), a geth build (.ci/geth.sh) and the pinned solc
+# (npm, installed by the test that checks the generated contract files);
+# contracts, generate and check-generated need node and npm.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -71,7 +73,7 @@ $(STATICCHECK):
 # Runs TestVectors -update in each package whose tests use internal/golden (a
 # test binary without it would reject the flag).
 generate: contracts
-	@dirs=$$(find ./crypto ./bulletin -name '*_test.go' $(FIND_EXCLUDES) -print0 | xargs -0 -r grep -l 'golden\.' | xargs -r -n1 dirname | sort -u); \
+	@dirs=$$(find . -name '*_test.go' $(FIND_EXCLUDES) -not -path './internal/golden/*' -print0 | xargs -0 -r grep -l 'golden\.' | xargs -r -n1 dirname | sort -u); \
 	if [ -z "$$dirs" ]; then echo "generate: no package has test vectors yet"; fi; \
 	for d in $$dirs; do \
 	  echo "go test $$d -run TestVectors -update"; \
@@ -99,6 +101,22 @@ check-generated: generate
 	@git diff --exit-code --stat -- $(GENERATED) || { echo "check-generated: generated files are stale: run make generate and commit them" >&2; exit 1; }
 	@new=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$new" ]; then echo "check-generated: generated files not committed:" >&2; echo "$$new" >&2; exit 1; fi
+
+## postgres: start PostgreSQL for the store tests on 127.0.0.1:15432 (installing Debian's postgresql if missing) and print its URL
+# test and unit export VECHE_PG_URL: the caller's, else the URL that
+# .ci/postgres.sh prints (run at most once per make; if it cannot start a
+# server the PostgreSQL tests skip, or fail under CI=true).
+.PHONY: postgres
+postgres:
+	@.ci/postgres.sh
+PG_URL_ENV := $(VECHE_PG_URL)
+pg_url = $(eval pg_url := $$(or $$(PG_URL_ENV),$$(shell .ci/postgres.sh)))$(pg_url)
+test unit: export VECHE_PG_URL = $(pg_url)
+# Likewise geth for the real-node tests: the caller's VECHE_GETH, else the
+# binary .ci/geth.sh builds once (about 5 minutes) and caches.
+GETH_ENV := $(VECHE_GETH)
+geth_path = $(eval geth_path := $$(or $$(GETH_ENV),$$(shell .ci/geth.sh)))$(geth_path)
+test unit: export VECHE_GETH = $(geth_path)
 
 ## geth: build geth (go-ethereum at the go.mod version) once into ~/.cache/veche for the real-node tests; set VECHE_GETH to the path it prints
 geth:
