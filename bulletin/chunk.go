@@ -292,10 +292,19 @@ func Reassemble(msgs []Message) (Message, error) {
 
 // An Assembler reassembles chunked artefacts from a topic's entries read in
 // log order, where other entries and other artefacts' chunks may come in
-// between. The zero value is ready to use.
+// between. An artefact is its poster's: only chunks posted by the account
+// that posted its header belong to it, so that another poster of the same
+// kind cannot spoil it by posting chunks under its hash (docs/spec/bulletin.md,
+// "Chunking"). The zero value is ready to use.
 type Assembler struct {
-	pending map[[32]byte]*pendingArtefact
-	done    map[[32]byte]bool
+	pending map[artefactKey]*pendingArtefact
+	done    map[artefactKey]bool
+}
+
+// artefactKey names an artefact: its poster and content hash.
+type artefactKey struct {
+	poster Address
+	hash   [32]byte
 }
 
 type pendingArtefact struct {
@@ -311,8 +320,8 @@ type pendingArtefact struct {
 // are dropped.
 func (a *Assembler) Add(e Entry) (artefact Message, complete bool, err error) {
 	if a.pending == nil {
-		a.pending = map[[32]byte]*pendingArtefact{}
-		a.done = map[[32]byte]bool{}
+		a.pending = map[artefactKey]*pendingArtefact{}
+		a.done = map[artefactKey]bool{}
 	}
 	switch e.Kind {
 	case KindChunkHeader:
@@ -320,26 +329,28 @@ func (a *Assembler) Add(e Entry) (artefact Message, complete bool, err error) {
 		if err != nil {
 			return Message{}, false, &ChunkError{Problem: ChunkNoHeader, Detail: fmt.Sprintf("entry %d: %v", e.Seq, err)}
 		}
-		if a.done[h.Hash] || a.pending[h.Hash] != nil {
+		k := artefactKey{e.Poster, h.Hash}
+		if a.done[k] || a.pending[k] != nil {
 			return Message{}, false, &ChunkError{Problem: ChunkDuplicateArtefact, Hash: h.Hash, Detail: fmt.Sprintf("entry %d", e.Seq)}
 		}
-		a.pending[h.Hash] = &pendingArtefact{header: h, msgs: []Message{e.Message()}, first: e.Seq}
+		a.pending[k] = &pendingArtefact{header: h, msgs: []Message{e.Message()}, first: e.Seq}
 		return Message{}, false, nil
 	case KindChunk:
 		c, err := ParseChunkData(e.Payload)
 		if err != nil {
 			return Message{}, false, &ChunkError{Problem: ChunkNotAChunk, Detail: fmt.Sprintf("entry %d: %v", e.Seq, err)}
 		}
-		p := a.pending[c.Hash]
+		k := artefactKey{e.Poster, c.Hash}
+		p := a.pending[k]
 		if p == nil {
-			return Message{}, false, &ChunkError{Problem: ChunkNoHeader, Hash: c.Hash, Detail: fmt.Sprintf("chunk %d at entry %d", c.Index, e.Seq)}
+			return Message{}, false, &ChunkError{Problem: ChunkNoHeader, Hash: c.Hash, Detail: fmt.Sprintf("chunk %d at entry %d (no header from its poster %v)", c.Index, e.Seq, e.Poster)}
 		}
 		p.msgs = append(p.msgs, e.Message())
 		if len(p.msgs)-1 < int(p.header.Count) {
 			return Message{}, false, nil
 		}
-		delete(a.pending, c.Hash)
-		a.done[c.Hash] = true
+		delete(a.pending, k)
+		a.done[k] = true
 		m, err := Reassemble(p.msgs)
 		return m, err == nil, err
 	}

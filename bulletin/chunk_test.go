@@ -223,3 +223,44 @@ func isProblem(err error, p bulletin.ChunkProblem) bool {
 	var ce *bulletin.ChunkError
 	return errors.As(err, &ce) && ce.Problem == p
 }
+
+// Another poster cannot spoil an artefact by posting chunks under its hash:
+// only the header's poster's chunks count.
+func TestAssemblerChunksBelongToTheHeadersPoster(t *testing.T) {
+	art := bytes.Repeat([]byte("veche"), 100)
+	msgs, err := bulletin.Chunk(bulletin.KindShuffle, art, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	author, griefer := bulletin.Address{1}, bulletin.Address{2}
+	bogus := bulletin.ChunkData{Kind: bulletin.KindShuffle, Hash: bulletin.Keccak256(art), Index: 1, Data: bytes.Repeat([]byte("x"), 200)}
+	var log []bulletin.Entry
+	add := func(m bulletin.Message, who bulletin.Address) {
+		log = append(log, bulletin.Entry{Seq: uint64(len(log)), Kind: m.Kind, Payload: m.Payload, Poster: who})
+	}
+	add(msgs[0], author)
+	add(msgs[1], author)
+	add(bulletin.Message{Kind: bulletin.KindChunk, Payload: bogus.Bytes()}, griefer)
+	add(bulletin.Message{Kind: bulletin.KindChunkHeader, Payload: msgs[0].Payload}, griefer) // its own announcement of the same hash
+	add(msgs[2], author)
+	add(msgs[3], author)
+
+	var a bulletin.Assembler
+	var got []bulletin.Message
+	var errs int
+	for _, e := range log {
+		m, done, err := a.Add(e)
+		if err != nil {
+			errs++
+			if e.Poster != griefer {
+				t.Fatalf("entry %d of the author: %v", e.Seq, err)
+			}
+		}
+		if done {
+			got = append(got, m)
+		}
+	}
+	if len(got) != 1 || !bytes.Equal(got[0].Payload, art) || errs != 1 {
+		t.Fatalf("reassembled %d artefacts, %d errors", len(got), errs)
+	}
+}
