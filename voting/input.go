@@ -80,3 +80,41 @@ func jsonable(v any, depth int) (any, error) {
 	}
 	return v, nil
 }
+
+// EncodeManifestYAML writes a valid manifest as YAML for people to edit:
+// the fields of the canonical encoding, in its order, without comments.
+// DecodeManifest reads it back to the same manifest.
+func EncodeManifestYAML(m *Manifest) ([]byte, error) {
+	j, err := m.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(j, &node); err != nil {
+		return nil, fmt.Errorf("voting: %w", err)
+	}
+	clearStyle(&node)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&node); err != nil {
+		return nil, fmt.Errorf("voting: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// clearStyle turns JSON's flow style into YAML's block style, keeping
+// strings that YAML would read as something else quoted.
+func clearStyle(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		n.Style &^= yaml.DoubleQuotedStyle
+		var v any
+		if yaml.Unmarshal([]byte(n.Value), &v) != nil || v != n.Value {
+			n.Style |= yaml.DoubleQuotedStyle
+		}
+	}
+	for _, c := range n.Content {
+		clearStyle(c)
+	}
+}

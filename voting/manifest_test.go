@@ -240,3 +240,24 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 	})
 }
+
+// The YAML the tools write reads back to the same manifest.
+func TestEncodeManifestYAML(t *testing.T) {
+	m := example(t)
+	y, err := voting.EncodeManifestYAML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := voting.DecodeManifest(y)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, y)
+	}
+	a, _ := m.Bytes()
+	b, _ := back.Bytes()
+	if string(a) != string(b) {
+		t.Fatalf("the YAML reads back differently:\n%s", y)
+	}
+	if strings.Contains(string(y), "{") {
+		t.Errorf("flow style left in:\n%s", y)
+	}
+}

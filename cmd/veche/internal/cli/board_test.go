@@ -318,3 +318,30 @@ mixers: [{name: M1, address: "%[5]s"}]
 	}
 	mustFail(t, `no election "nope"`, data, "election", "show", "nope")
 }
+
+func TestElectionTrustees(t *testing.T) {
+	example, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "voting", "testdata", "election.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isolate(t)
+	writeFile(t, "m.yaml", string(src))
+	out := mustRun(t, "election", "trustees", "m.yaml")
+	if !strings.Contains(out, "threshold 3 of 5") {
+		t.Fatalf("trustees printed:\n%s", out)
+	}
+	mustRun(t, "election", "trustees", "m.yaml", "--threshold", "2", "--out", "m2.yaml",
+		"--trustee", "Alice=0x4000000000000000000000000000000000000001",
+		"--trustee", "Bob=0x4000000000000000000000000000000000000002")
+	out = mustRun(t, "election", "check", "m2.yaml")
+	if !strings.Contains(out, "2 of 2") || !strings.Contains(out, "Alice") {
+		t.Fatalf("check of the new manifest:\n%s", out)
+	}
+	mustFail(t, "trustees.threshold", "election", "trustees", "m.yaml", "--threshold", "9")
+	mustFail(t, "already", "election", "trustees", "m.yaml", "--threshold", "1", "--trustee", "Eve=0x1000000000000000000000000000000000000001")
+	mustFail(t, "NAME=ADDRESS", "election", "trustees", "m.yaml", "--trustee", "Eve")
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -40,6 +41,7 @@ chain's own account).`,
 		a.electionCheckCommand(),
 		a.electionCreateCommand(),
 		a.electionShowCommand(),
+		a.electionTrusteesCommand(),
 		a.electionPhaseCommand("ceremony", bulletin.PhaseKeyCeremony, "Start the key ceremony (setup -> key-ceremony)"),
 		a.electionPhaseCommand("open", bulletin.PhaseOpen, "Open the election for voting (key-ceremony -> open)"),
 		a.electionPhaseCommand("close", bulletin.PhaseClosed, "Close the election (open -> closed)"),
@@ -222,4 +224,78 @@ func (a *app) electionPhaseCommand(name string, to bulletin.Phase, short string)
 			})
 		},
 	}
+}
+
+func (a *app) electionTrusteesCommand() *cobra.Command {
+	var (
+		threshold int
+		trustees  []string
+		out       string
+	)
+	cmd := &cobra.Command{
+		Use:   "trustees FILE",
+		Short: "Name an election's trustees and threshold in its manifest file (before creating it)",
+		Long: `Show the trustees and threshold k of the manifest in FILE or, with --trustee
+(repeated, in index order: trustee i gets key-ceremony index i) and
+--threshold, replace them and write the manifest to --out (default: FILE
+itself). The result is validated (1 <= k <= n <= 32, distinct addresses,
+none shared with the commission or the mixers) and its new fingerprint
+printed. Each trustee's address is the board account it posts from: have
+each create its key with 'veche board key' and send you the address.
+
+The file is rewritten in the canonical field order, without comments.`,
+		Example: `  veche election trustees manifest.yaml
+  veche election trustees manifest.yaml --threshold 3 \
+      --trustee "Alice=0x2000000000000000000000000000000000000001" \
+      --trustee "Bob=0x2000000000000000000000000000000000000002" ...`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := readManifestFile(args[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if len(trustees) == 0 && !cmd.Flags().Changed("threshold") {
+				fmt.Fprintf(w, "threshold %d of %d\n", m.Trustees.Threshold, len(m.Trustees.Members))
+				for i, p := range m.Trustees.Members {
+					fmt.Fprintf(w, "trustee %d\t%s\t%s\n", i+1, p.Address, p.Name)
+				}
+				return nil
+			}
+			if len(trustees) > 0 {
+				m.Trustees.Members = nil
+				for _, t := range trustees {
+					name, addr, ok := strings.Cut(t, "=")
+					if !ok {
+						return fmt.Errorf("election trustees: --trustee %q: want NAME=ADDRESS", t)
+					}
+					m.Trustees.Members = append(m.Trustees.Members, voting.Party{Name: strings.TrimSpace(name), Address: strings.ToLower(strings.TrimSpace(addr))})
+				}
+			}
+			if cmd.Flags().Changed("threshold") {
+				m.Trustees.Threshold = threshold
+			}
+			if err := m.Validate(); err != nil {
+				return err
+			}
+			y, err := voting.EncodeManifestYAML(m)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = args[0]
+			}
+			if err := os.WriteFile(out, y, 0o644); err != nil {
+				return err
+			}
+			fp, _ := m.Fingerprint()
+			fmt.Fprintf(w, "%s: %d of %d trustees; fingerprint %s\n", out, m.Trustees.Threshold, len(m.Trustees.Members), hex.EncodeToString(fp[:]))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&threshold, "threshold", 0, "k: how many trustees are needed to decrypt")
+	f.StringArrayVar(&trustees, "trustee", nil, "a trustee as NAME=ADDRESS (repeat, in index order)")
+	f.StringVar(&out, "out", "", "where to write the manifest (default: FILE)")
+	return cmd
 }
