@@ -66,7 +66,11 @@ func (a *app) electionCheckCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "check FILE",
 		Short: "Validate a manifest file and print its fingerprint, without touching the board",
-		Args:  cobra.ExactArgs(1),
+		Long: `Read the manifest in FILE (YAML or JSON), check every rule of
+docs/spec/manifest.md, and print a summary with the election fingerprint (the
+hash of its canonical encoding) and its board topic. Errors name the field,
+like contests[2].max. Nothing is posted.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := readManifestFile(args[0])
 			if err != nil {
@@ -167,7 +171,10 @@ func (a *app) electionShowCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show ID",
 		Short: "Show an election as the board has it: manifest, phase and entries by kind",
-		Args:  cobra.ExactArgs(1),
+		Long: `Read the election's manifest from its topic on the board (checked: entry 0,
+posted by the commission it names, in canonical form) and print it with the
+topic's phase and the number of entries of each kind. Needs no key.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withBoard(cmd, func(b chain.Board) error {
 				ctx := cmd.Context()
@@ -210,7 +217,13 @@ func (a *app) electionPhaseCommand(name string, to bulletin.Phase, short string)
 	return &cobra.Command{
 		Use:   name + " ID",
 		Short: short,
-		Args:  cobra.ExactArgs(1),
+		Long: short + `.
+
+Posts the phase change to the election's topic as the commission. The board
+moves an election one phase at a time (setup, key-ceremony, open, closed,
+tallying, published) and refuses any other change, and each phase admits only
+its own kinds of entry (docs/spec/bulletin.md, "Phase table").`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withBoard(cmd, func(b chain.Board) error {
 				if _, err := voting.ReadManifest(cmd.Context(), b, args[0]); err != nil {
