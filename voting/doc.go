@@ -11,5 +11,9 @@
 // So far: the manifest ([Manifest], docs/spec/manifest.md): validation with
 // errors naming the field, the canonical encoding that is posted and hashed
 // into the election fingerprint, strict parsing from the board (only the
-// canonical bytes are accepted), and reading the commission's YAML.
+// canonical bytes are accepted), and reading the commission's YAML;
+// publishing an election with each party's rights; and the trustees' key
+// ceremony on the board (docs/spec/ceremony.md): joining, dealing,
+// complaints, readiness, the commission closing it, and [JointKey], the
+// checked election key every voter and verifier reads.
 package voting
