@@ -1,7 +1,7 @@
 // Package dkgbench measures a complete key ceremony of crypto/dkg in one
 // process and reports it as a JSON line, for `veche bench trustees`:
 //
-//	{"op":"dkg.ceremony","k":5,"n":9,"seconds":0.08,"deal_seconds":0.01,"receive_seconds":0.06,"finish_seconds":0.004,"verify_seconds":0.007,"board_bytes":12345,"cores":2}
+//	{"operation":"dkg.ceremony","k":5,"n":9,"seconds":0.08,"deal_seconds":0.01,"receive_seconds":0.06,"finish_seconds":0.004,"verify_seconds":0.007,"board_bytes":12345,"cores":2}
 //
 // The ceremony is the computation of all n trustees run one after the
 // other on this machine: every trustee deals; every trustee decodes and
@@ -36,7 +36,7 @@ type Options struct {
 
 // Result is one measured ceremony: the JSON object Run writes.
 type Result struct {
-	Op             string  `json:"op"`
+	Op             string  `json:"operation"`
 	K              int     `json:"k"`
 	N              int     `json:"n"`
 	Seconds        float64 `json:"seconds"`

@@ -23,7 +23,7 @@ func TestRun(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			t.Fatal(err)
 		}
-		if r["op"] != "dkg.ceremony" || r["k"] != 2.0 || r["n"] != 3.0 {
+		if r["operation"] != "dkg.ceremony" || r["k"] != 2.0 || r["n"] != 3.0 {
 			t.Fatalf("line %s", l)
 		}
 		sum := 0.0

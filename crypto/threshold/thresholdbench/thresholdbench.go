@@ -2,10 +2,10 @@
 // and reports JSON lines, one object per operation, for `veche bench
 // trustees`:
 //
-//	{"op":"threshold.partial_decrypt","ciphertexts":100000,"n":9,"runs":5,"seconds":4.1,"cpu_seconds":8.0,"ciphertexts_per_sec":24390,"cores":2}
-//	{"op":"threshold.encode_partial",...}   {"op":"threshold.parse_partial",...}
-//	{"op":"threshold.verify_partials","ciphertexts":100000,"trustees":5,...}
-//	{"op":"threshold.combine","ciphertexts":100000,"k":5,"n":9,...}
+//	{"operation":"threshold.partial_decrypt","ciphertexts":100000,"n":9,"runs":5,"seconds":4.1,"cpu_seconds":8.0,"ciphertexts_per_sec":24390,"cores":2}
+//	{"operation":"threshold.encode_partial",...}   {"operation":"threshold.parse_partial",...}
+//	{"operation":"threshold.verify_partials","ciphertexts":100000,"trustees":5,...}
+//	{"operation":"threshold.combine","ciphertexts":100000,"k":5,"n":9,...}
 //
 // seconds is wall time for one run of the operation (the mean over runs),
 // cpu_seconds the CPU time of all threads of the process during it (on a
@@ -53,7 +53,7 @@ type Options struct {
 
 // Line is one JSON object Run writes.
 type Line struct {
-	Op          string  `json:"op"`
+	Op          string  `json:"operation"`
 	Ciphertexts int     `json:"ciphertexts"`
 	K           int     `json:"k,omitempty"`
 	N           int     `json:"n,omitempty"`
