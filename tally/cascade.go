@@ -1,0 +1,342 @@
+package tally
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/crypto/elgamal"
+	"github.com/veche/veche/crypto/shuffle"
+	"github.com/veche/veche/crypto/zkp"
+)
+
+// A Cascade is the mix net of one election: the mixers, in order, each
+// shuffling every list of the tally input once (docs/spec/mixnet.md).
+type Cascade struct {
+	Fingerprint zkp.Fingerprint
+	Key         *elgamal.PublicKey // the election's joint public key
+	Mixers      []bulletin.Address // mixer k posts the shuffles at position k
+	Workers     int                // goroutines for shuffling and verifying (below 1: all cores)
+
+	// Generators caches the shuffle generators between verifications.
+	Generators *shuffle.GeneratorCache
+}
+
+func (c *Cascade) params(k int) shuffle.Params {
+	return shuffle.Params{
+		Fingerprint: c.Fingerprint,
+		Position:    uint32(k),
+		Mixer:       c.Mixers[k][:],
+		Workers:     c.Workers,
+		Generators:  c.Generators,
+	}
+}
+
+// A MixRecord is what the board holds of the mix net of one election, as
+// read by [ReadMixRecord]: the tally input lists and, per list, the shuffle
+// records in board order with their posters.
+type MixRecord struct {
+	Inputs   map[string]*TallyInput
+	Shuffles map[string][]PostedShuffle
+	// Rejected lists the entries that could not be decoded, with the
+	// reason; their posters are blamed when their turn comes.
+	Rejected []RejectedEntry
+}
+
+// A PostedShuffle is a shuffle record with where it is on the board.
+type PostedShuffle struct {
+	*ShuffleRecord
+	Seq    uint64 // the sequence number of its entry (of its last chunk, when chunked)
+	Poster bulletin.Address
+}
+
+// A RejectedEntry is a tally-input or shuffle entry that failed to decode.
+type RejectedEntry struct {
+	Seq    uint64
+	Kind   bulletin.Kind
+	Poster bulletin.Address
+	List   string // when it could be read
+	Err    error
+}
+
+// ReadMixRecord reads the tally-input and shuffle entries of topic,
+// reassembling chunked ones, and decodes them. Tally inputs count only if
+// posted by the commission. An entry that does not decode is kept in
+// Rejected rather than failing the read: the cascade verifier blames its
+// poster.
+func ReadMixRecord(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID, commission bulletin.Address) (*MixRecord, error) {
+	_, count, err := r.Head(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("tally: reading the mix net: %w", err)
+	}
+	rec := &MixRecord{Inputs: map[string]*TallyInput{}, Shuffles: map[string][]PostedShuffle{}}
+	var asm bulletin.Assembler
+	const page = 2000
+	for from := uint64(0); from < count; from += page {
+		es, err := r.Entries(ctx, topic, from, min(from+page, count))
+		if err != nil {
+			return nil, fmt.Errorf("tally: reading the mix net: %w", err)
+		}
+		for _, e := range es {
+			msg, seq := e.Message(), e.Seq
+			if e.Kind.IsChunk() {
+				art, done, err := asm.Add(e)
+				if err != nil {
+					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: e.Seq, Kind: e.Kind, Poster: e.Poster, Err: err})
+					continue
+				}
+				if !done {
+					continue
+				}
+				msg = art // at the place of its last chunk
+			}
+			switch msg.Kind {
+			case bulletin.KindTallyInput:
+				if e.Poster != commission {
+					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload),
+						Err: errors.New("a tally input not posted by the commission")})
+					continue
+				}
+				in, err := ParseTallyInput(msg.Payload)
+				if err != nil {
+					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload), Err: err})
+					continue
+				}
+				if _, dup := rec.Inputs[in.Name]; dup {
+					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: in.Name,
+						Err: fmt.Errorf("a second tally input for list %s (the first counts)", in.Name)})
+					continue
+				}
+				rec.Inputs[in.Name] = in
+			case bulletin.KindShuffle:
+				s, err := ParseShuffleRecord(msg.Payload)
+				if err != nil {
+					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload), Err: err})
+					continue
+				}
+				rec.Shuffles[s.List] = append(rec.Shuffles[s.List], PostedShuffle{ShuffleRecord: s, Seq: seq, Poster: e.Poster})
+			}
+		}
+	}
+	return rec, nil
+}
+
+// A MixError says which mixer broke the cascade of a list, and how. The
+// tally of that list stops there.
+type MixError struct {
+	List     string
+	Position int              // the mixer's position, from 0
+	Mixer    bulletin.Address // its address
+	Seq      uint64           // the entry at fault, if there is one
+	Err      error
+}
+
+func (e *MixError) Error() string {
+	return fmt.Sprintf("tally: list %s: mixer %d (%v), entry %d: %v", e.List, e.Position+1, e.Mixer, e.Seq, e.Err)
+}
+
+func (e *MixError) Unwrap() error { return e.Err }
+
+// ErrMissingShuffle: a mixer has not (yet) posted its shuffle of a list.
+var ErrMissingShuffle = errors.New("tally: shuffle not posted")
+
+// ErrLinkBroken: a shuffle's input is not the previous output.
+var ErrLinkBroken = errors.New("tally: the shuffle's input is not its predecessor's output")
+
+// Verify checks the cascade of one list: for k = 0, 1, ..., mixer k's first
+// shuffle of the list (in board order; later ones are ignored) names as its
+// input the digest of the previous output (the tally input for k = 0), its
+// proof verifies against that output, and it is not lazy (shares no
+// ciphertext with its input). It stops at the first mixer at fault or
+// missing, returning a *MixError naming it, and otherwise returns the last
+// output: the list to decrypt. progress, if not nil, is called after each
+// mixer's shuffle is checked.
+func (c *Cascade) Verify(rec *MixRecord, list string, progress func(k int)) (*List, error) {
+	in, ok := rec.Inputs[list]
+	if !ok {
+		return nil, fmt.Errorf("tally: no tally input for list %s", list)
+	}
+	cur := &in.List
+	for k := range c.Mixers {
+		s, err := c.shuffleOf(rec, list, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.check(cur, s, k); err != nil {
+			return nil, err
+		}
+		cur = s.OutputList()
+		if progress != nil {
+			progress(k)
+		}
+	}
+	return cur, nil
+}
+
+// shuffleOf returns mixer k's first shuffle record of list, or a MixError
+// for a missing one (or one that did not decode).
+func (c *Cascade) shuffleOf(rec *MixRecord, list string, k int) (*PostedShuffle, error) {
+	for i := range rec.Shuffles[list] {
+		s := &rec.Shuffles[list][i]
+		if s.Poster == c.Mixers[k] {
+			return s, nil
+		}
+	}
+	for _, r := range rec.Rejected {
+		if r.Kind == bulletin.KindShuffle && r.Poster == c.Mixers[k] && (r.List == list || r.List == "") {
+			return nil, &MixError{List: list, Position: k, Mixer: c.Mixers[k], Seq: r.Seq, Err: r.Err}
+		}
+	}
+	return nil, &MixError{List: list, Position: k, Mixer: c.Mixers[k], Err: ErrMissingShuffle}
+}
+
+// check verifies mixer k's shuffle s of the list in.
+func (c *Cascade) check(in *List, s *PostedShuffle, k int) error {
+	blame := func(err error) error {
+		return &MixError{List: in.Name, Position: k, Mixer: c.Mixers[k], Seq: s.Seq, Err: err}
+	}
+	if s.Position != uint32(k) {
+		return blame(fmt.Errorf("the record says position %d", s.Position))
+	}
+	if s.Input != in.Digest() {
+		return blame(ErrLinkBroken)
+	}
+	if err := shuffle.Verify(c.Key, in.Rows, s.Output, s.Proof, c.params(k)); err != nil {
+		return blame(err)
+	}
+	if err := shuffle.CheckNotLazy(in.Rows, s.Output); err != nil {
+		return blame(err)
+	}
+	return nil
+}
+
+// Mixer is one mix server's step of the cascade.
+type Mixer struct {
+	Cascade
+	Position int
+	Board    interface {
+		bulletin.Appender
+		bulletin.Reader
+		bulletin.Follower
+	}
+	Topic      bulletin.TopicID
+	Commission bulletin.Address // who posts the tally input
+	Rand       io.Reader        // nil: crypto/rand
+
+	// Progress, if set, is told what the mixer is doing.
+	Progress func(stage string, done, total int)
+}
+
+// Run performs the mixer's step for one list: it waits until its
+// predecessor's shuffle is on the board (following the topic), verifies the
+// whole cascade up to it, shuffles and proves, and posts its record
+// (chunked if large). If its shuffle of the list is already on the board
+// (a restart), it does nothing. It returns a *MixError if a predecessor
+// broke the cascade: an honest mixer does not build on a bad shuffle.
+func (m *Mixer) Run(ctx context.Context, list string) error {
+	k := m.Position
+	if k < 0 || k >= len(m.Mixers) {
+		return fmt.Errorf("tally: mix position %d of %d mixers", k+1, len(m.Mixers))
+	}
+	progress := func(stage string, done, total int) {
+		if m.Progress != nil {
+			m.Progress(stage, done, total)
+		}
+	}
+	var rec *MixRecord
+	for {
+		var err error
+		if rec, err = ReadMixRecord(ctx, m.Board, m.Topic, m.Commission); err != nil {
+			return err
+		}
+		if _, ok := rec.Inputs[list]; ok {
+			if k == 0 {
+				break
+			}
+			if _, err := m.shuffleOf(rec, list, k-1); err == nil {
+				break
+			} else if me := (*MixError)(nil); errors.As(err, &me) && !errors.Is(err, ErrMissingShuffle) {
+				return err
+			}
+		}
+		progress("waiting for "+predecessor(k), 0, 0)
+		if err := m.waitForNewEntry(ctx); err != nil {
+			return err
+		}
+	}
+	if s, err := m.shuffleOf(rec, list, k); err == nil {
+		progress(fmt.Sprintf("already posted (entry %d)", s.Seq), 1, 1)
+		return nil
+	}
+
+	// Verify the cascade so far, then mix.
+	prev := &rec.Inputs[list].List
+	for j := range k {
+		progress("verifying the shuffles before ours", j, k)
+		s, err := m.shuffleOf(rec, list, j)
+		if err != nil {
+			return err
+		}
+		if err := m.check(prev, s, j); err != nil {
+			return err
+		}
+		prev = s.OutputList()
+	}
+	progress(fmt.Sprintf("shuffling and proving %d rows of width %d", len(prev.Rows), prev.Width()), 0, 1)
+	out, proof, err := shuffle.ShuffleAndProve(m.Rand, m.Key, prev.Rows, m.params(k))
+	if err != nil {
+		return fmt.Errorf("tally: shuffling list %s: %w", list, err)
+	}
+	rec2 := &ShuffleRecord{List: list, Position: uint32(k), Input: prev.Digest(), Output: out, Proof: proof}
+	payload, err := rec2.Bytes()
+	if err != nil {
+		return err
+	}
+	msgs := []bulletin.Message{{Kind: bulletin.KindShuffle, Payload: payload}}
+	if len(payload) > bulletin.MaxPayload {
+		if msgs, err = bulletin.Chunk(bulletin.KindShuffle, payload, 0); err != nil {
+			return err
+		}
+	}
+	const batch = 64
+	for i := 0; i < len(msgs); i += batch {
+		progress("posting", i, len(msgs))
+		if _, err := m.Board.AppendBatch(ctx, m.Topic, msgs[i:min(i+batch, len(msgs))]); err != nil {
+			return fmt.Errorf("tally: posting the shuffle of list %s: %w", list, err)
+		}
+	}
+	progress("posted", len(msgs), len(msgs))
+	return nil
+}
+
+func predecessor(k int) string {
+	if k == 0 {
+		return "the tally input"
+	}
+	return fmt.Sprintf("mixer %d", k)
+}
+
+// waitForNewEntry returns once the topic has an entry it did not have.
+func (m *Mixer) waitForNewEntry(ctx context.Context) error {
+	_, count, err := m.Board.Head(ctx, m.Topic)
+	if err != nil {
+		return err
+	}
+	for _, err := range m.Board.Follow(ctx, m.Topic, count) {
+		return err // the first new entry (or the context's end)
+	}
+	return ctx.Err()
+}
+
+// Lists returns the names of the tally-input lists in rec, sorted.
+func (rec *MixRecord) Lists() []string {
+	var out []string
+	for name := range rec.Inputs {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
