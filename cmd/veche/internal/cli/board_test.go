@@ -307,11 +307,12 @@ mixers: [{name: M1, address: "%[5]s"}]
 	mustRun(t, append(asCommission, "election", "ceremony", "test-election")...)
 	mustRun(t, data, "--chain-key", keys["t1"], "board", "post", "election/test-election", "dkg-commitments", "--string", "c")
 	mustFail(t, "may not post", data, "--chain-key", keys["m1"], "board", "post", "election/test-election", "dkg-commitments", "--string", "c")
-	mustFail(t, "may not post", data, "--chain-key", keys["t1"], "election", "open", "test-election")
-	mustRun(t, append(asCommission, "election", "open", "test-election")...)
+	mustFail(t, "may not post", data, "--chain-key", keys["t1"], "election", "close", "test-election")
+	// The ceremony has not run (a trustee posted junk): the election cannot open.
+	mustFail(t, "", append(asCommission, "election", "open", "test-election")...)
 
 	out = mustRun(t, data, "election", "show", "test-election")
-	for _, want := range []string{"phase\topen", "dkg-commitments\t1", "manifest\t1", "Test election"} {
+	for _, want := range []string{"phase\tkey-ceremony", "dkg-commitments\t1", "manifest\t1", "Test election"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), "\t"), strings.Join(strings.Fields(want), "\t")) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}

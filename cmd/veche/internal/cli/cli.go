@@ -131,6 +131,9 @@ prints the settings in force and where the file was found.`,
 		a.benchCommand(),
 		a.boardCommand(),
 		a.electionCommand(),
+		a.mixCommand(),
+		a.trusteeCommand(),
+		a.tallyCommand(),
 	)
 	return root
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veche/veche/crypto/cryptobench"
+	"github.com/veche/veche/crypto/dkg/dkgbench"
+	"github.com/veche/veche/crypto/shuffle/shufflebench"
+	"github.com/veche/veche/crypto/threshold/thresholdbench"
 	"github.com/veche/veche/services/chain"
 	"github.com/veche/veche/services/demo"
 )
@@ -174,8 +177,65 @@ operation takes a little over --benchtime (1s by default).`,
 	a.bind("bench.crypto.benchtime", f.Lookup("benchtime"))
 	a.bind("bench.crypto.cpu", f.Lookup("cpu"))
 
-	bench.AddCommand(crypto, a.benchBoardCommand())
+	bench.AddCommand(crypto, a.benchBoardCommand(), a.benchShuffleCommand(), a.benchTrusteesCommand())
 	return bench
+}
+
+func (a *app) benchShuffleCommand() *cobra.Command {
+	var o shufflebench.Options
+	cmd := &cobra.Command{
+		Use:   "shuffle",
+		Short: "Measure a verifiable shuffle: shuffle+prove and verify rates, proof size, peak memory (JSON lines)",
+		Long: `Encrypt --n random rows of --width ciphertexts, shuffle and prove them
+(Terelius-Wikström, docs/spec/shuffle.md), verify the proof, and print one JSON
+object per measurement: ciphertexts per second for shuffle+prove and for
+verify, proof bytes per ciphertext, and the process's peak resident memory.
+Everything runs on all cores (--workers to limit).`,
+		Example: `  veche bench shuffle --n 100000
+  veche bench shuffle --n 10000 --width 3
+  veche bench shuffle --n 1000000      # about 4 GiB at most; minutes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.log.Info("benchmarking the shuffle", "n", o.N, "width", o.Width)
+			return shufflebench.Run(cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.N, "n", 100_000, "rows (ballots) to shuffle")
+	f.IntVar(&o.Width, "width", 1, "ciphertexts per row")
+	f.IntVar(&o.Workers, "workers", 0, "goroutines (0: all cores)")
+	return cmd
+}
+
+func (a *app) benchTrusteesCommand() *cobra.Command {
+	var (
+		k, n, ciphertexts, rounds int
+	)
+	cmd := &cobra.Command{
+		Use:   "trustees",
+		Short: "Measure the key ceremony and threshold decryption (JSON lines)",
+		Long: `Run a k-of-n key ceremony in-process (every dealer, every trustee checking
+everything, and an observer's verification), then partial decryption of
+--ciphertexts ciphertexts by one trustee with proofs, verification of k
+trustees' partial decryptions, and their combination; one JSON object per
+measurement.`,
+		Example: `  veche bench trustees
+  veche bench trustees --k 3 --n 5 --ciphertexts 1000000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
+			if err := dkgbench.Run(w, dkgbench.Options{K: k, N: n, Rounds: rounds}); err != nil {
+				return err
+			}
+			return thresholdbench.Run(w, thresholdbench.Options{N: ciphertexts, K: k, Trustees: n})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&k, "k", 5, "threshold: trustees needed to decrypt")
+	f.IntVar(&n, "n", 9, "trustees")
+	f.IntVar(&ciphertexts, "ciphertexts", 100_000, "ciphertexts to decrypt")
+	f.IntVar(&rounds, "rounds", 3, "key ceremonies to run")
+	return cmd
 }
 
 func (a *app) benchBoardCommand() *cobra.Command {

@@ -43,7 +43,7 @@ chain's own account).`,
 		a.electionShowCommand(),
 		a.electionTrusteesCommand(),
 		a.electionPhaseCommand("ceremony", bulletin.PhaseKeyCeremony, "Start the key ceremony (setup -> key-ceremony)"),
-		a.electionPhaseCommand("open", bulletin.PhaseOpen, "Open the election for voting (key-ceremony -> open)"),
+		a.electionOpenCommand(),
 		a.electionPhaseCommand("close", bulletin.PhaseClosed, "Close the election (open -> closed)"),
 	)
 	return election
@@ -310,5 +310,51 @@ The file is rewritten in the canonical field order, without comments.`,
 	f.IntVar(&threshold, "threshold", 0, "k: how many trustees are needed to decrypt")
 	f.StringArrayVar(&trustees, "trustee", nil, "a trustee as NAME=ADDRESS (repeat, in index order)")
 	f.StringVar(&out, "out", "", "where to write the manifest (default: FILE)")
+	return cmd
+}
+
+func (a *app) electionOpenCommand() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "open ID",
+		Short: "Close the key ceremony, publish the joint key and open the election for voting",
+		Long: `Close the trustees' key ceremony and open the election (key-ceremony -> open).
+
+Every trustee must have dealt and posted that it is ready (veche trustee
+status shows who is missing). The commission recomputes the ceremony's result
+from the board -- the qualified trustees, the joint election key and each
+trustee's verification key -- and posts it (dkg-result), then moves the
+election to phase open. With --force it closes without the trustees that are
+not ready, provided at least the threshold k are ready and qualified. Running
+it again after an interruption posts nothing twice.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withBoard(cmd, func(b chain.Board) error {
+				ctx := cmd.Context()
+				m, err := voting.ReadManifest(ctx, b, args[0])
+				if err != nil {
+					return err
+				}
+				res, err := voting.CloseCeremony(ctx, b, m, &voting.CloseOptions{Force: force})
+				if err != nil {
+					return err
+				}
+				info, err := b.Info(ctx, m.Topic())
+				if err != nil {
+					return err
+				}
+				if info.Phase == bulletin.PhaseKeyCeremony { // else opened before: nothing to do
+					if err := voting.SetPhase(ctx, b, m.ID, bulletin.PhaseOpen); err != nil {
+						return err
+					}
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "joint key %x (%d of %d trustees qualified, threshold %d)\n", res.JointKey.Bytes(), len(res.Qualified), res.N, res.Threshold)
+				fmt.Fprintf(w, "election %s is now in phase %v\n", m.ID, bulletin.PhaseOpen)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "close without the trustees that are not ready (at least k must be)")
 	return cmd
 }
