@@ -53,7 +53,9 @@ trustees:
   members: [{name: T1, address: "%s"}, {name: T2, address: "%s"}, {name: T3, address: "%s"}]
 mixers: [{name: M1, address: "%s"}, {name: M2, address: "%s"}]
 `, keys["commission.addr"], keys["t1.addr"], keys["t2.addr"], keys["t3.addr"], keys["m1.addr"], keys["m2.addr"]))
-	as := func(who string, args ...string) []string { return append([]string{data, "--chain-key", keys[who]}, args...) }
+	as := func(who string, args ...string) []string {
+		return append([]string{data, "--chain-key", keys[who]}, args...)
+	}
 	tkey := func(j int) []string {
 		return []string{"--key", filepath.Join(dir, fmt.Sprintf("t%d.tkey", j)), "--passphrase-file", "pass"}
 	}
