@@ -182,24 +182,6 @@ mixers: []
 `, keys["commission.addr"], keys["t1.addr"], keys["t2.addr"], keys["t3.addr"], id))
 }
 
-// closeCeremony posts the dkg-result as the commission.
-func closeCeremony(t *testing.T, dataDir, commissionKey, id string) {
-	t.Helper()
-	ctx := context.Background()
-	b, err := chain.Open(ctx, chain.Options{DataDir: dataDir, KeyFile: commissionKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	m, err := voting.ReadManifest(ctx, b, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := voting.CloseCeremony(ctx, b, m, nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // checkShareFile opens a share file and checks x_j·G against the
 // verification key keygen printed.
 func checkShareFile(t *testing.T, path, pass string, j int, keygenOut string) {
