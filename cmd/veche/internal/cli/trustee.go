@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/veche/veche/crypto/dkg"
 	"github.com/veche/veche/crypto/hybrid"
@@ -76,14 +77,50 @@ veche trustee decrypt; any k of them suffice (veche tally decrypt combines).`,
 	return trustee
 }
 
+// Reading a passphrase from the terminal; variables so that tests can
+// stand in for a terminal.
+var (
+	stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+	readPassword    = func(prompt string) ([]byte, error) {
+		fmt.Fprint(os.Stderr, prompt)
+		defer fmt.Fprintln(os.Stderr)
+		return term.ReadPassword(int(os.Stdin.Fd()))
+	}
+)
+
 // passphrase reads the passphrase from file, or from the file named by
-// VECHE_PASSPHRASE_FILE: its first line, without the line ending.
-func passphrase(file string) ([]byte, error) {
+// VECHE_PASSPHRASE_FILE (its first line, without the line ending), or else,
+// when standard input is a terminal, from a prompt that does not echo it
+// (asked twice when confirm is set, for a new key). It is never taken from
+// a flag's value, which would stay in the shell's history.
+func passphrase(file string, confirm bool) ([]byte, error) {
 	if file == "" {
 		file = os.Getenv(passphraseEnv)
 	}
+	if file == "" && stdinIsTerminal() {
+		p, err := readPassword("Passphrase: ")
+		if err != nil {
+			return nil, fmt.Errorf("reading the passphrase: %w", err)
+		}
+		if len(p) == 0 {
+			return nil, errors.New("empty passphrase")
+		}
+		if confirm {
+			again, err := readPassword("Passphrase again: ")
+			if err != nil {
+				return nil, fmt.Errorf("reading the passphrase: %w", err)
+			}
+			same := bytes.Equal(p, again)
+			clear(again)
+			if !same {
+				clear(p)
+				return nil, errors.New("the passphrases differ")
+			}
+		}
+		return p, nil
+	}
 	if file == "" {
-		return nil, fmt.Errorf("no passphrase: give --passphrase-file FILE or set %s", passphraseEnv)
+		return nil, fmt.Errorf("no passphrase: give --passphrase-file FILE, set %s, or run on a terminal to be asked", passphraseEnv)
 	}
 	b, err := readLimited(file, 64<<10)
 	if err != nil {
@@ -168,7 +205,7 @@ func (f *trusteeFlags) open() (*hybrid.PrivateKey, []byte, error) {
 	if f.key == "" {
 		return nil, nil, errors.New("--key FILE is required")
 	}
-	pass, err := passphrase(f.passFile)
+	pass, err := passphrase(f.passFile, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,7 +233,7 @@ encrypted under the passphrase. An existing file is never overwritten.`,
 			if _, err := os.Lstat(f.key); err == nil {
 				return fmt.Errorf("trustee init: %s exists; not overwriting it", f.key)
 			}
-			pass, err := passphrase(f.passFile)
+			pass, err := passphrase(f.passFile, true)
 			if err != nil {
 				return fmt.Errorf("trustee init: %w", err)
 			}

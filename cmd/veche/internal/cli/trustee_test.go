@@ -313,3 +313,36 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// On a terminal the passphrase is asked for, twice for a new key, and a
+// mismatch creates nothing.
+func TestTrusteePassphrasePrompt(t *testing.T) {
+	keystoreOptions = &keystore.Options{Time: 1, MemoryKiB: 64, Threads: 1}
+	t.Cleanup(func() { keystoreOptions = nil })
+	isolate(t)
+	var answers []string
+	var prompts []string
+	oldTerm, oldRead := stdinIsTerminal, readPassword
+	t.Cleanup(func() { stdinIsTerminal, readPassword = oldTerm, oldRead })
+	stdinIsTerminal = func() bool { return true }
+	readPassword = func(prompt string) ([]byte, error) {
+		prompts = append(prompts, prompt)
+		a := answers[0]
+		answers = answers[1:]
+		return []byte(a), nil
+	}
+	answers = []string{"one", "two"}
+	mustFail(t, "the passphrases differ", "trustee", "init", "--key", "t.tkey")
+	if _, err := os.Stat("t.tkey"); !os.IsNotExist(err) {
+		t.Fatal("a mismatched passphrase left a key file")
+	}
+	answers = []string{"same", "same"}
+	mustRun(t, "trustee", "init", "--key", "t.tkey")
+	if len(prompts) != 4 || prompts[3] != "Passphrase again: " {
+		t.Fatalf("prompts %q", prompts)
+	}
+	pt, err := openSealed("t.tkey", []byte("same"))
+	if err != nil || len(pt) == 0 {
+		t.Fatalf("the key file does not open with the prompted passphrase: %v", err)
+	}
+}
