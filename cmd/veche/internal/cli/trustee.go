@@ -55,8 +55,9 @@ board (docs/spec/ceremony.md):
   4. anyone can see where the ceremony stands (status).
 
 Key, state and share files are encrypted under a passphrase (Argon2id and
-XChaCha20-Poly1305, docs/spec/keystore.md), read from --passphrase-file or
-the file named by VECHE_PASSPHRASE_FILE. keygen keeps its files next to the
+XChaCha20-Poly1305, docs/spec/keystore.md), read from --passphrase-file, the
+file named by VECHE_PASSPHRASE_FILE, or else asked for at the terminal (never
+a flag's value, which would stay in the shell history). keygen keeps its files next to the
 key file: FILE.ELECTION.state (what it dealt, needed until the end) and
 FILE.ELECTION.share (its share of the election key). Keep all three.
 
