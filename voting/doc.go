@@ -15,5 +15,8 @@
 // publishing an election with each party's rights; and the trustees' key
 // ceremony on the board (docs/spec/ceremony.md): joining, dealing,
 // complaints, readiness, the commission closing it, and [JointKey], the
-// checked election key every voter and verifier reads.
+// checked election key every voter and verifier reads; voter credentials
+// and the public credential list, ballots encrypted on the voter's device
+// with their proofs, signature and tracking code, batch verification, and
+// cast-or-audit (docs/spec/ballot.md).
 package voting

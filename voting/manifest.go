@@ -400,6 +400,11 @@ func (c *Contest) validate(field string) error {
 	} else if c.WriteInLength != 0 {
 		return invalid(field+".write_in_length", "set without write_in")
 	}
+	if c.Tally == Mixnet {
+		if w := RowWidth(c); w > MaxRowWidth {
+			return invalid(field, "a ballot row of %d ciphertexts is wider than the mix net's %d: fewer ranks or a shorter write-in", w, MaxRowWidth)
+		}
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package voting_test
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -119,6 +120,12 @@ func TestManifestValidation(t *testing.T) {
 		{"contests[2].write_in_length", func(m *voting.Manifest) { m.Contests[2].WriteInLength = 0 }},
 		{"contests[1].tally", func(m *voting.Manifest) { m.Contests[1].WriteIn, m.Contests[1].WriteInLength = true, 10 }},
 		{"contests[0].kind", func(m *voting.Manifest) { m.Contests[0].Kind = "plurality" }},
+		{"contests[2]", func(m *voting.Manifest) {
+			for i := range 61 {
+				m.Contests[2].Options = append(m.Contests[2].Options, voting.Option{ID: fmt.Sprintf("c%d", i), Title: voting.Text{"en": "C"}})
+			}
+			m.Contests[2].Ranks, m.Contests[2].WriteInLength = 60, 256
+		}},
 		{"districts", func(m *voting.Manifest) { m.Districts = nil }},
 		{"districts[1].id", func(m *voting.Manifest) { m.Districts[1].ID = "north" }},
 		{"districts", func(m *voting.Manifest) { m.BallotStyles[0].Districts = m.BallotStyles[0].Districts[:1] }},
