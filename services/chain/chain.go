@@ -223,3 +223,27 @@ func describeURL(u string) string {
 	}
 	return u
 }
+
+// ErrNotEmbedded: an operation that only the embedded chain supports.
+var ErrNotEmbedded = errors.New("chain: only the embedded chain can fund and add posters")
+
+// PosterFor returns a Board on the same embedded chain as b, posting as
+// key's account, which it funds first: for demos and tests that play every
+// party in one process. Closing it does not close b's chain.
+func PosterFor(ctx context.Context, b Board, key *ecdsa.PrivateKey) (Board, error) {
+	e, ok := b.(*embedded)
+	if !ok {
+		return nil, ErrNotEmbedded
+	}
+	p, err := e.Embedded.Poster(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	return &embeddedPoster{embedded: &embedded{Embedded: e.Embedded, dir: e.dir, as: p}}, nil
+}
+
+// embeddedPoster is another account's view of an embedded chain; it does
+// not own the chain.
+type embeddedPoster struct{ *embedded }
+
+func (p *embeddedPoster) Close() error { return nil }

@@ -82,8 +82,7 @@ func Walkthrough(w io.Writer, rand io.Reader) error {
 		}
 	}
 	t.p.printf("\nAll %d steps passed in %v.\n", len(steps), roundDuration(time.Since(total)))
-	t.p.printf("Still to come in this tour: the bulletin board on Ethereum, verifiable\n")
-	t.p.printf("shuffles (mixnet) and k-of-n threshold trustees with a distributed key.\n")
+	t.p.printf("Next: the same pieces at work in an election on the bulletin board.\n")
 	if t.p.err != nil {
 		return fmt.Errorf("demo: writing output: %w", t.p.err)
 	}

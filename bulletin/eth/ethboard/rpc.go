@@ -229,3 +229,13 @@ func redactURL(u string) string {
 	}
 	return s
 }
+
+// NewKey generates a poster key in memory (for parties played in one
+// process; [CreateKeyFile] keeps one in a file).
+func NewKey() (*ecdsa.PrivateKey, error) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, fmt.Errorf("ethboard: %w", err)
+	}
+	return key, nil
+}

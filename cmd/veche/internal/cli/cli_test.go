@@ -213,11 +213,14 @@ func TestVersion(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	isolate(t)
-	out, stderr, code := veche(t, "demo")
+	out, stderr, code := veche(t, "demo", "--voters", "12")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Step 1/", "public key X = x·G: ", "The totals match the votes cast (checked)"} {
+	for _, want := range []string{"Step 1/", "public key X = x·G: ", "The totals match the votes cast (checked)",
+		"1. The commission publishes the election", "qualified trustees [1 2 3 4 5]", "12 public credentials",
+		"cascade verified from the board: 3 shuffles of 12 rows", "decrypted with trustees [1 3 4] (missing [2 5])",
+		"The election ran end to end"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
