@@ -391,7 +391,9 @@ func Election(ctx context.Context, w io.Writer, o ElectionOptions) error {
 		for k := range first {
 			names = append(names, k)
 		}
-		sort.Slice(names, func(i, j int) bool { return first[names[i]] > first[names[j]] || first[names[i]] == first[names[j]] && names[i] < names[j] })
+		sort.Slice(names, func(i, j int) bool {
+			return first[names[i]] > first[names[j]] || first[names[i]] == first[names[j]] && names[i] < names[j]
+		})
 		for _, k := range names {
 			p.printf("    %-28s %5d\n", k, first[k])
 		}
@@ -475,4 +477,3 @@ func randomSelections(m *voting.Manifest, r *rand.Rand) voting.Selections {
 	}
 	return sel
 }
-
