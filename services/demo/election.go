@@ -369,37 +369,78 @@ func Election(ctx context.Context, w io.Writer, o ElectionOptions) error {
 		}
 		first := map[string]int{}
 		invalid := 0
+		names := map[string]string{} // candidate id -> name
+		var candidates []string
+		for _, o := range ranked.Options {
+			names[o.ID] = title(o.Title)
+			candidates = append(candidates, o.ID)
+		}
+		var rankings []tally.Ranking
 		for _, row := range results[ranked.ID] {
 			sel, err := voting.DecodeRow(ranked, row)
-			switch {
-			case err != nil:
+			if err != nil {
 				invalid++
-			case len(sel.Options) == 0:
-				first["(blank)"]++
-			case sel.Options[0] == voting.WriteInChoice:
-				first["write-in: "+sel.WriteIn]++
-			default:
-				for _, o := range ranked.Options {
-					if o.ID == sel.Options[0] {
-						first[title(o.Title)]++
+				continue
+			}
+			var r tally.Ranking
+			for _, o := range sel.Options {
+				if o == voting.WriteInChoice {
+					o = "write-in: " + sel.WriteIn
+					if _, ok := names[o]; !ok {
+						names[o] = o
+						candidates = append(candidates, o)
 					}
 				}
+				r = append(r, o)
+			}
+			rankings = append(rankings, r)
+			if len(r) == 0 {
+				first["(blank)"]++
+			} else {
+				first[names[r[0]]]++
 			}
 		}
-		p.printf("  %s: first preferences (the instant-runoff count comes with the tally)\n", title(ranked.Title))
-		names := make([]string, 0, len(first))
+		p.printf("  %s: first preferences\n", title(ranked.Title))
+		labels := make([]string, 0, len(first))
 		for k := range first {
-			names = append(names, k)
+			labels = append(labels, k)
 		}
-		sort.Slice(names, func(i, j int) bool {
-			return first[names[i]] > first[names[j]] || first[names[i]] == first[names[j]] && names[i] < names[j]
+		sort.Slice(labels, func(i, j int) bool {
+			return first[labels[i]] > first[labels[j]] || first[labels[i]] == first[labels[j]] && labels[i] < labels[j]
 		})
-		for _, k := range names {
+		for _, k := range labels {
 			p.printf("    %-28s %5d\n", k, first[k])
 		}
 		if invalid > 0 {
 			p.printf("    %-28s %5d\n", "(invalid)", invalid)
 		}
+		irv, err := tally.InstantRunoff(candidates, rankings)
+		if err != nil {
+			return err
+		}
+		for i, r := range irv.Rounds {
+			var parts []string
+			for _, c := range candidates {
+				if n, ok := r.Counts[c]; ok {
+					parts = append(parts, fmt.Sprintf("%s %d", names[c], n))
+				}
+			}
+			line := fmt.Sprintf("    instant runoff, round %d: %s", i+1, strings.Join(parts, ", "))
+			if len(r.Eliminated) > 0 {
+				line += "; eliminated " + names[r.Eliminated[0]]
+			}
+			p.printf("%s\n", line)
+		}
+		p.printf("    instant-runoff winner: %s\n", names[irv.Winner])
+		sch, err := tally.Schulze(candidates, rankings)
+		if err != nil {
+			return err
+		}
+		var order []string
+		for _, c := range sch.Ranking {
+			order = append(order, names[c])
+		}
+		p.printf("    Schulze (Condorcet) order: %s\n", strings.Join(order, " > "))
 		return nil
 	}); err != nil {
 		return err
