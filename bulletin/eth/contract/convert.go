@@ -1,10 +1,13 @@
 package contract
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/veche/veche/bulletin"
@@ -143,4 +146,58 @@ func DecodeError(err error) error {
 		return err
 	}
 	return &RevertError{Reason: reason, kind: sentinel(reason)}
+}
+
+// postedID is the topic 0 of Posted events.
+var postedID = bindings.GetABI().Events["Posted"].ID
+
+// ErrNotPosted: a log that is not a well-formed Posted event of the
+// contract (docs/spec/bulletin.md, section 7).
+var ErrNotPosted = errors.New("contract: not a well-formed Posted event")
+
+// DecodePosted decodes a Posted event strictly and without reflection:
+// topics = [Posted ID, topic, u256(seq), u256(poster)] with seq below 2^64
+// and the poster's upper 12 bytes zero; data exactly u256(kind) ||
+// u256(0x60) || head || u256(len) || payload || zero padding to 32 bytes,
+// with kind below 2^16 and len at most bulletin.MaxPayload. Anything else,
+// which the contract never emits but a node could invent, is rejected. The
+// payload is copied.
+func DecodePosted(topics []common.Hash, data []byte) (bulletin.Entry, error) {
+	if len(topics) != 4 || topics[0] != postedID {
+		return bulletin.Entry{}, fmt.Errorf("%w: topics", ErrNotPosted)
+	}
+	zero := func(b []byte) bool {
+		for _, x := range b {
+			if x != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if !zero(topics[2][:24]) || !zero(topics[3][:12]) {
+		return bulletin.Entry{}, fmt.Errorf("%w: sequence number or poster out of range", ErrNotPosted)
+	}
+	if len(data) < 128 || !zero(data[:30]) || !zero(data[32:63]) || data[63] != 0x60 || !zero(data[96:120]) {
+		return bulletin.Entry{}, fmt.Errorf("%w: data header", ErrNotPosted)
+	}
+	n := binary.BigEndian.Uint64(data[120:128])
+	if n > bulletin.MaxPayload {
+		return bulletin.Entry{}, fmt.Errorf("%w: payload of %d bytes", ErrNotPosted, n)
+	}
+	padded := (n + 31) &^ 31
+	if uint64(len(data)) != 128+padded || !zero(data[128+n:]) {
+		return bulletin.Entry{}, fmt.Errorf("%w: data length or padding", ErrNotPosted)
+	}
+	e := bulletin.Entry{
+		Topic:   bulletin.TopicID(topics[1]),
+		Seq:     binary.BigEndian.Uint64(topics[2][24:]),
+		Kind:    bulletin.Kind(binary.BigEndian.Uint16(data[30:32])),
+		Payload: bytes.Clone(data[128 : 128+n]),
+	}
+	copy(e.Head[:], data[64:96])
+	copy(e.Poster[:], topics[3][12:])
+	if e.Payload == nil {
+		e.Payload = []byte{}
+	}
+	return e, nil
 }

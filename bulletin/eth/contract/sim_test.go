@@ -3,6 +3,7 @@ package contract_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"bytes"
 	"fmt"
 	"iter"
 	"math/big"
@@ -162,7 +163,16 @@ func (c *chain) posted(logs []*types.Log) ([]bulletin.Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, ev.Entry())
+		// The strict decoder readers use agrees with the generated one.
+		e, err := contract.DecodePosted(l.Topics, l.Data)
+		if err != nil {
+			return nil, fmt.Errorf("DecodePosted rejects an event the contract emitted: %w", err)
+		}
+		if g := ev.Entry(); e.Seq != g.Seq || e.Kind != g.Kind || e.Head != g.Head || e.Poster != g.Poster ||
+			e.Topic != g.Topic || !bytes.Equal(e.Payload, g.Payload) {
+			return nil, fmt.Errorf("DecodePosted and the bindings disagree on entry %d", g.Seq)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/bulletin/eth/contract"
 )
 
 // Head returns the topic's head and count as the contract stores them at the
@@ -188,11 +189,11 @@ func (b *Board) decode(l *types.Log) (bulletin.Entry, error) {
 	if l.Address != b.contract || len(l.Topics) != 4 || l.Topics[0] != b.postedID {
 		return bulletin.Entry{}, fmt.Errorf("ethboard: the node returned a log that is not a Posted event: %w", bulletin.ErrMalformed)
 	}
-	ev, err := b.bb.UnpackPostedEvent(l)
+	e, err := contract.DecodePosted(l.Topics, l.Data)
 	if err != nil {
 		return bulletin.Entry{}, fmt.Errorf("ethboard: decoding a Posted event: %w: %v", bulletin.ErrMalformed, err)
 	}
-	return ev.Entry(), nil
+	return e, nil
 }
 
 // Follow yields topic's final entries from seq from on, polling for new
