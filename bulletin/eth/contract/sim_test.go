@@ -1,9 +1,9 @@
 package contract_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"bytes"
 	"fmt"
 	"iter"
 	"math/big"
