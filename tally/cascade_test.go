@@ -157,7 +157,7 @@ func (f *fixture) decryptAll(t *testing.T, l *tally.List) []uint64 {
 // the cascade verifies and its output decrypts to the input's plaintexts,
 // rows intact, in another order. The list is large enough to be chunked.
 func TestCascade(t *testing.T) {
-	f := newFixture(t, 1500, 2)
+	f := newFixture(t, 800, 2) // the proof alone (128 KB) is over one entry: chunked
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -174,6 +174,17 @@ func TestCascade(t *testing.T) {
 		if err != nil {
 			t.Fatalf("mixer %d: %v", k+1, err)
 		}
+	}
+	_, count, _ := f.board.Head(ctx, f.m.Topic())
+	es, _ := f.board.Entries(ctx, f.m.Topic(), 0, count)
+	headers := 0
+	for _, e := range es {
+		if e.Kind == bulletin.KindChunkHeader {
+			headers++
+		}
+	}
+	if headers != 3 {
+		t.Fatalf("%d chunked artefacts on the board, want the 3 shuffles", headers)
 	}
 	rec := f.record(t)
 	if len(rec.Shuffles["mayor"]) != 3 || len(rec.Rejected) != 0 {

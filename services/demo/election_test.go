@@ -5,6 +5,7 @@ import (
 	"context"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -14,10 +15,20 @@ import (
 func TestElection(t *testing.T) {
 	var out bytes.Buffer
 	const voters = 15
+	if testing.Short() {
+		t.Skip("runs a whole election on the embedded chain")
+	}
 	if err := Election(context.Background(), &out, ElectionOptions{DataDir: t.TempDir(), Voters: voters}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	s := out.String()
+	for _, want := range []string{"qualified trustees [1 2 3 4 5]", "15 public credentials",
+		"cascade verified from the board: 3 shuffles of 15 rows", "decrypted with trustees [1 3 4] (missing [2 5])",
+		"instant-runoff winner:", "Schulze (Condorcet) order:", "The election ran end to end"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
 	count := func(label string) int {
 		m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(label) + `\s+(\d+)$`).FindStringSubmatch(s)
 		if m == nil {

@@ -213,14 +213,16 @@ func TestVersion(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	isolate(t)
-	out, stderr, code := veche(t, "demo", "--voters", "12")
+	// The election part is services/demo's TestElection; here the tour
+	// and the flag.
+	out, stderr, code := veche(t, "demo", "--tour-only")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Step 1/", "public key X = x·G: ", "The totals match the votes cast (checked)",
-		"1. The commission publishes the election", "qualified trustees [1 2 3 4 5]", "12 public credentials",
-		"cascade verified from the board: 3 shuffles of 12 rows", "decrypted with trustees [1 3 4] (missing [2 5])",
-		"The election ran end to end"} {
+	if strings.Contains(out, "The commission publishes") {
+		t.Error("--tour-only ran the election")
+	}
+	for _, want := range []string{"Step 1/", "public key X = x·G: ", "The totals match the votes cast (checked)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
