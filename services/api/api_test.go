@@ -1,0 +1,241 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/bulletin/memboard"
+	"github.com/veche/veche/crypto/hybrid"
+	"github.com/veche/veche/voting"
+)
+
+func exampleElection(t *testing.T) (*memboard.Board, *voting.Manifest) {
+	t.Helper()
+	b, err := os.ReadFile("../../voting/testdata/election.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := voting.DecodeManifest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	board := memboard.New()
+	if err := voting.Publish(context.Background(), board.As(addr(t, m.Commission.Address)), m); err != nil {
+		t.Fatal(err)
+	}
+	return board, m
+}
+
+func addr(t *testing.T, s string) bulletin.Address {
+	a, err := voting.ParseAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// runCeremony runs the example's 3-of-5 key ceremony on the board.
+func runCeremony(t *testing.T, board *memboard.Board, m *voting.Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	commission := board.As(addr(t, m.Commission.Address))
+	if err := voting.SetPhase(ctx, commission, m.ID, bulletin.PhaseKeyCeremony); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(m.Trustees.Members))
+	for i, mem := range m.Trustees.Members {
+		key, err := hybrid.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := board.As(addr(t, mem.Address))
+		if _, err := voting.Join(ctx, b, m, key, nil); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = voting.RunKeygen(ctx, b, m, key, &memStore{}, nil)
+		}()
+	}
+	for {
+		s, err := voting.ReadCeremony(ctx, board, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.NotReady()) == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := voting.CloseCeremony(ctx, commission, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type memStore struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (s *memStore) LoadState() ([]byte, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b, nil }
+func (s *memStore) SaveState(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = bytes.Clone(b)
+	return nil
+}
+
+func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec
+}
+
+// checkProblem checks an RFC 9457 response.
+func checkProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, kind string) {
+	t.Helper()
+	if rec.Code != status || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("status %d, content type %q; want %d problem+json: %s", rec.Code, rec.Header().Get("Content-Type"), status, rec.Body)
+	}
+	var p struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Status int    `json:"status"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Type != problemBase+kind || p.Status != status || p.Title == "" {
+		t.Fatalf("problem %s (%v), want type %s", rec.Body, err, kind)
+	}
+}
+
+func TestReadEndpoints(t *testing.T) {
+	board, m := exampleElection(t)
+	s := New(board, nil)
+
+	if rec := get(t, s, "/api/v1/health"); rec.Code != 200 {
+		t.Fatalf("health: %d", rec.Code)
+	}
+	if rec := get(t, s, "/api/v1/ready"); rec.Code != 200 {
+		t.Fatalf("ready: %d %s", rec.Code, rec.Body)
+	}
+	checkProblem(t, get(t, s, "/api/v1/elections/no-such-election"), 404, "unknown-election")
+	checkProblem(t, get(t, s, "/api/v1/elections/"+strings.Repeat("x", 100)), 404, "unknown-election")
+	checkProblem(t, get(t, s, "/api/v1/nothing-here"), 404, "not-found")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/api/v1/elections/"+m.ID, nil))
+	checkProblem(t, rec, 405, "method-not-allowed")
+
+	var info electionInfo
+	rec = get(t, s, "/api/v1/elections/"+m.ID)
+	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil {
+		t.Fatal(err)
+	}
+	fp, _ := m.Fingerprint()
+	if info.ID != m.ID || info.Fingerprint != hex.EncodeToString(fp[:]) || info.Phase != "setup" {
+		t.Fatalf("election: %+v", info)
+	}
+	// The manifest comes back byte for byte; its hash is the fingerprint.
+	rec = get(t, s, "/api/v1/elections/"+m.ID+"/manifest")
+	if voting.FingerprintOf(rec.Body.Bytes()) != fp {
+		t.Fatal("the served manifest does not hash to the fingerprint")
+	}
+	// No key before the ceremony, then the ceremony's key.
+	checkProblem(t, get(t, s, "/api/v1/elections/"+m.ID+"/key"), 409, "no-key-yet")
+	runCeremony(t, board, m)
+	rec = get(t, s, "/api/v1/elections/"+m.ID+"/key")
+	var key struct {
+		JointKey  string   `json:"joint_key"`
+		Threshold int      `json:"threshold"`
+		VKs       []string `json:"verification_keys"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &key); err != nil || key.Threshold != 3 || len(key.VKs) != 5 {
+		t.Fatalf("key: %s (%v)", rec.Body, err)
+	}
+	res, err := voting.JointKey(context.Background(), board, m)
+	if err != nil || key.JointKey != hex.EncodeToString(res.JointKey.Bytes()) {
+		t.Fatalf("served key %s, board's %v", key.JointKey, err)
+	}
+}
+
+// Every route is described in the OpenAPI document.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	s := New(memboard.New(), nil)
+	rec := get(t, s, "/api/v1/openapi.json")
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		p := strings.TrimPrefix(strings.TrimSuffix(route, "/"), "/api/v1")
+		ops, ok := doc.Paths[p]
+		if !ok {
+			t.Errorf("route %s %s is not in openapi.json", method, route)
+			return nil
+		}
+		if _, ok := ops[strings.ToLower(method)]; !ok {
+			t.Errorf("method %s of %s is not in openapi.json", method, route)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecodeStrict(t *testing.T) {
+	type req struct {
+		Ballot string `json:"ballot"`
+		Note   string `json:"note,omitempty"`
+	}
+	ok := `{"ballot":"AAAA"}`
+	for name, c := range map[string]struct{ body, ct string }{
+		"duplicate key":   {`{"ballot":"A","ballot":"B"}`, ""},
+		"case variant":    {`{"Ballot":"A"}`, ""},
+		"unknown field":   {`{"ballot":"A","extra":1}`, ""},
+		"nested too deep": {`{"ballot":"A","note":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`, ""},
+		"trailing data":   {ok + `{}`, ""},
+		"not an object":   {`["ballot"]`, ""},
+		"not JSON":        {`ballot=A`, ""},
+		"wrong type":      {`{"ballot":5}`, ""},
+		"content type":    {ok, "text/plain"},
+		"oversize":        {`{"ballot":"` + strings.Repeat("A", MaxBody) + `"}`, ""},
+		"duplicate inner": {`{"ballot":"A","note":{"x":1,"x":2}}`, ""},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(c.body))
+		if c.ct != "" {
+			r.Header.Set("Content-Type", c.ct)
+		}
+		var v req
+		if err := decodeStrict(r, &v); !errors.Is(err, errBadJSON) {
+			t.Errorf("%s: decodeStrict = %v", name, err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(ok))
+	r.Header.Set("Content-Type", "application/json; charset=utf-8")
+	var v req
+	if err := decodeStrict(r, &v); err != nil || v.Ballot != "AAAA" {
+		t.Fatalf("a good request: %v", err)
+	}
+}

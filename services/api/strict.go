@@ -1,0 +1,135 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+)
+
+// MaxBody is the largest request body the API reads: a ballot of the
+// largest manifest, base64-encoded, fits with room to spare.
+const MaxBody = 256 << 10
+
+// maxDepth bounds the nesting of a request document.
+const maxDepth = 16
+
+// errBadJSON is wrapped by every strict-decoding failure.
+var errBadJSON = errors.New("malformed JSON")
+
+// decodeStrict reads a JSON request body into v (a pointer to a struct),
+// refusing: bodies over MaxBody, documents nested deeper than 16 levels,
+// duplicate keys, keys that match a field only case-insensitively (Go's
+// decoder would accept "Ballot" for "ballot"), unknown fields, trailing
+// data, and a content type other than application/json.
+func decodeStrict(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return fmt.Errorf("%w: content type %q, want application/json", errBadJSON, ct)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return fmt.Errorf("%w: reading the body: %v", errBadJSON, err)
+	}
+	if len(body) > MaxBody {
+		return errTooLarge
+	}
+	if err := checkKeys(body, fieldNames(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", errBadJSON, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: data after the document", errBadJSON)
+	}
+	return nil
+}
+
+var errTooLarge = fmt.Errorf("%w: the body is over %d bytes", errBadJSON, MaxBody)
+
+// fieldNames returns the exact JSON names of v's struct fields, for the
+// case check (top level only: request documents here are flat).
+func fieldNames(v any) map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		names[name] = true
+	}
+	return names
+}
+
+// checkKeys walks the document: no duplicate keys in any object, no
+// nesting deeper than maxDepth, and at the top level only keys spelt
+// exactly as a field.
+func checkKeys(b []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var walk func(depth int) error
+	walk = func(depth int) error {
+		if depth > maxDepth {
+			return fmt.Errorf("%w: nested deeper than %d levels", errBadJSON, maxDepth)
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("%w: %v", errBadJSON, err)
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return fmt.Errorf("%w: %v", errBadJSON, err)
+				}
+				k := kt.(string)
+				if seen[k] {
+					return fmt.Errorf("%w: key %q appears twice", errBadJSON, k)
+				}
+				seen[k] = true
+				if depth == 0 && !fields[k] {
+					return fmt.Errorf("%w: unknown field %q", errBadJSON, k)
+				}
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			for dec.More() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		if depth == 0 {
+			return fmt.Errorf("%w: the document is not an object", errBadJSON)
+		}
+		return nil
+	}
+	if err := walk(0); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: data after the document", errBadJSON)
+	}
+	return nil
+}
