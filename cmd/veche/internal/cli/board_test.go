@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -345,4 +346,46 @@ func TestElectionTrustees(t *testing.T) {
 	mustFail(t, "trustees.threshold", "election", "trustees", "m.yaml", "--threshold", "9")
 	mustFail(t, "already", "election", "trustees", "m.yaml", "--threshold", "1", "--trustee", "Eve=0x1000000000000000000000000000000000000001")
 	mustFail(t, "NAME=ADDRESS", "election", "trustees", "m.yaml", "--trustee", "Eve")
+}
+
+// veche serve answers on its address with the board behind it, and stops
+// cleanly when interrupted.
+func TestServe(t *testing.T) {
+	dir := isolate(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lineWaiter{want: 1, done: make(chan struct{})}
+	var code int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		code = Run(ctx, []string{"--data", filepath.Join(dir, "data"), "serve", "--listen", "127.0.0.1:0"}, out, os.Stderr)
+	}()
+	select {
+	case <-out.done:
+	case <-time.After(time.Minute):
+		t.Fatal("serve did not start")
+	}
+	line := out.String()
+	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	for path, want := range map[string]int{"/health": 200, "/ready": 200, "/elections/nope": 404, "/openapi.json": 200} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	resp, err := http.Get(strings.TrimSuffix(base, "/api/v1") + "/metrics")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metrics: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	wg.Wait()
+	if code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
 }

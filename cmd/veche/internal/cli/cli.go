@@ -134,6 +134,7 @@ prints the settings in force and where the file was found.`,
 		a.mixCommand(),
 		a.trusteeCommand(),
 		a.tallyCommand(),
+		a.serveCommand(),
 	)
 	return root
 }
