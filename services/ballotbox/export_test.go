@@ -1,0 +1,4 @@
+package ballotbox
+
+// EncodeBatchForTest is encodeBatch, for the external tests.
+var EncodeBatchForTest = encodeBatch

@@ -1,0 +1,60 @@
+package ballotbox_test
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+
+	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/services/ballotbox"
+	"github.com/veche/veche/voting"
+)
+
+func FuzzParseBatch(f *testing.F) {
+	f.Add(ballotbox.EncodeBatchForTest([][]byte{[]byte("a"), []byte("bc")}))
+	f.Add([]byte{1, 0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		batch, err := ballotbox.ParseBatch(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(ballotbox.EncodeBatchForTest(batch.Ballots), b) {
+			t.Fatal("accepted a non-canonical batch")
+		}
+	})
+}
+
+func FuzzParseReceipt(f *testing.F) {
+	key, _ := schnorr.GenerateKey(testRand("fuzz receipt"))
+	f.Add(signedReceipt(f, key).Bytes())
+	f.Add([]byte{1, 1, 1, 'x'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ballotbox.ParseReceipt(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(r.Bytes(), b) {
+			t.Fatal("accepted a non-canonical receipt")
+		}
+		_ = r.Verify(key.Public())
+	})
+}
+
+func FuzzVerifyInclusion(f *testing.F) {
+	cs := codes(5)
+	p, _ := ballotbox.NewInclusionProof(cs, 3)
+	f.Add(p.Bytes(), cs[3][:])
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 0}, cs[0][:])
+	root := ballotbox.MerkleRoot(cs)
+	f.Fuzz(func(t *testing.T, proof, code []byte) {
+		if len(code) != 32 {
+			return
+		}
+		tc := voting.TrackingCode(code)
+		if ballotbox.VerifyInclusion(tc, proof, root) == nil {
+			if _, err := ballotbox.ParseInclusionProof(proof); err != nil || !slices.Contains(cs, tc) {
+				t.Fatalf("verified a false inclusion: %x", proof)
+			}
+		}
+	})
+}
