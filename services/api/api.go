@@ -22,12 +22,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/voting"
 )
 
@@ -37,6 +39,8 @@ type Server struct {
 	Log   *slog.Logger
 
 	router chi.Router
+	mu     sync.Mutex
+	boxes  map[string]*ballotbox.Box
 }
 
 // New returns a Server reading from board.
@@ -68,6 +72,9 @@ func New(board bulletin.Reader, log *slog.Logger) *Server {
 		r.Get("/elections/{id}", s.election)
 		r.Get("/elections/{id}/manifest", s.manifest)
 		r.Get("/elections/{id}/key", s.key)
+		r.Post("/elections/{id}/ballots", s.cast)
+		r.Post("/elections/{id}/audits", s.audit)
+		r.Get("/elections/{id}/ballots/{code}", s.status)
 	})
 	s.router = r
 	return s

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,7 +19,11 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
+	"github.com/veche/veche/crypto/elgamal"
 	"github.com/veche/veche/crypto/hybrid"
+	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/services/ballotbox"
+	"github.com/veche/veche/services/store"
 	"github.com/veche/veche/voting"
 )
 
@@ -238,4 +243,115 @@ func TestDecodeStrict(t *testing.T) {
 	if err := decodeStrict(r, &v); err != nil || v.Ballot != "AAAA" {
 		t.Fatalf("a good request: %v", err)
 	}
+}
+
+// Casting through the API with a real ballot box on SQLite: a receipt once
+// stored, the same receipt for the same ballot, the status with an
+// inclusion proof once posted, and 4xx problems for bad input.
+func TestCastThroughAPI(t *testing.T) {
+	ctx := context.Background()
+	board, m := exampleElection(t)
+	runCeremony(t, board, m)
+	commission := board.As(addr(t, m.Commission.Address))
+	creds, list, err := voting.GenerateCredentials(nil, m, map[string]int{"city": 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := voting.PostCredentials(ctx, board.As(addr(t, m.CredentialAuthority.Address)), m, list); err != nil {
+		t.Fatal(err)
+	}
+	if err := voting.SetPhase(ctx, commission, m.ID, bulletin.PhaseOpen); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/box.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	boxKey, _ := schnorr.GenerateKey(nil)
+	box, err := ballotbox.New(ctx, ballotbox.Config{Election: m.ID, Board: board.As(addr(t, m.BallotBox.Address)), DB: db, Key: boxKey, PhaseTTL: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	s := New(board, nil)
+	s.AddBox(m.ID, box)
+
+	res, err := voting.JointKey(ctx, board, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := elgamal.NewPublicKeyFromElement(res.JointKey)
+	sel := voting.Selections{"bike-lanes": {Options: []string{"yes"}}, "council": {Options: []string{"petrov"}}, "mayor": {Options: []string{"volkova", "orlov"}}}
+	ballot, _, err := voting.EncryptBallot(nil, m, pk, creds[0].Style, creds[0].Key, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		s.ServeHTTP(rec, req)
+		return rec
+	}
+	body := `{"ballot":"` + base64.StdEncoding.EncodeToString(ballot.Bytes()) + `"}`
+	rec := post("/api/v1/elections/"+m.ID+"/ballots", body)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("cast: %d %s", rec.Code, rec.Body)
+	}
+	var rc receiptResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &rc); err != nil || rc.TrackingCode != ballot.TrackingCode().String() {
+		t.Fatalf("receipt %s (%v)", rec.Body, err)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(rc.Receipt)
+	parsed, err := ballotbox.ParseReceipt(raw)
+	if err != nil || parsed.Verify(box.PublicKey()) != nil {
+		t.Fatalf("the receipt does not verify under the box's key: %v", err)
+	}
+	if again := post("/api/v1/elections/"+m.ID+"/ballots", body); again.Code != http.StatusCreated || again.Body.String() != rec.Body.String() {
+		t.Fatalf("a resent ballot: %d %s", again.Code, again.Body)
+	}
+
+	// Posted: the status carries the inclusion proof, which checks.
+	if _, err := box.Post(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec = get(t, s, "/api/v1/elections/"+m.ID+"/ballots/"+rc.TrackingCode)
+	var st struct {
+		Posted bool   `json:"posted"`
+		Root   string `json:"merkle_root"`
+		Proof  string `json:"inclusion_proof"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || !st.Posted || st.Proof == "" {
+		t.Fatalf("status %s (%v)", rec.Body, err)
+	}
+	proofBytes, _ := base64.StdEncoding.DecodeString(st.Proof)
+	if _, err := ballotbox.ParseInclusionProof(proofBytes); err != nil {
+		t.Fatal(err)
+	}
+	var root [32]byte
+	hex.Decode(root[:], []byte(st.Root))
+	if err := ballotbox.VerifyInclusion(ballot.TrackingCode(), proofBytes, root); err != nil {
+		t.Fatalf("inclusion proof: %v", err)
+	}
+
+	// Bad input: problems, never 5xx.
+	checkProblem(t, post("/api/v1/elections/"+m.ID+"/ballots", `{"ballot":"!!"}`), 400, "malformed-request")
+	checkProblem(t, post("/api/v1/elections/"+m.ID+"/ballots", `{"Ballot":"AA=="}`), 400, "malformed-request")
+	checkProblem(t, post("/api/v1/elections/"+m.ID+"/ballots", `{"ballot":"AAAA"}`), 400, "malformed-ballot")
+	checkProblem(t, post("/api/v1/elections/other/ballots", body), 404, "no-ballot-box")
+	checkProblem(t, get(t, s, "/api/v1/elections/"+m.ID+"/ballots/not-a-code"), 400, "malformed-tracking-code")
+	// A ballot signed by a credential not in the list.
+	stranger, _ := schnorr.GenerateKey(nil)
+	bad, _, err := voting.EncryptBallot(nil, m, pk, "city", stranger, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkProblem(t, post("/api/v1/elections/"+m.ID+"/ballots", `{"ballot":"`+base64.StdEncoding.EncodeToString(bad.Bytes())+`"}`), 403, "unknown-credential")
+	// After the close: 409.
+	if err := voting.SetPhase(ctx, commission, m.ID, bulletin.PhaseClosed); err != nil {
+		t.Fatal(err)
+	}
+	late, _, _ := voting.EncryptBallot(nil, m, pk, creds[1].Style, creds[1].Key, sel)
+	checkProblem(t, post("/api/v1/elections/"+m.ID+"/ballots", `{"ballot":"`+base64.StdEncoding.EncodeToString(late.Bytes())+`"}`), 409, "election-not-open")
 }

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/veche/veche/services/ballotbox"
+	"github.com/veche/veche/voting"
+)
+
+// AddBox makes the server accept ballots for election id through box:
+// POST /elections/{id}/ballots and /audits, GET /elections/{id}/ballots/{code}.
+func (s *Server) AddBox(id string, box *ballotbox.Box) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.boxes == nil {
+		s.boxes = map[string]*ballotbox.Box{}
+	}
+	s.boxes[id] = box
+}
+
+func (s *Server) box(w http.ResponseWriter, r *http.Request) (*ballotbox.Box, bool) {
+	s.mu.Lock()
+	b := s.boxes[chi.URLParam(r, "id")]
+	s.mu.Unlock()
+	if b == nil {
+		problem(w, http.StatusNotFound, "no-ballot-box", "This server takes no ballots for that election", "")
+		return nil, false
+	}
+	return b, true
+}
+
+type castRequest struct {
+	Ballot string `json:"ballot"` // the ballot's bytes (docs/spec/ballot.md), base64
+}
+
+type auditRequest struct {
+	Audit string `json:"audit"` // the audit record's bytes, base64
+}
+
+type receiptResponse struct {
+	Election     string    `json:"election"`
+	Kind         string    `json:"kind"`
+	TrackingCode string    `json:"tracking_code"`
+	Received     time.Time `json:"received"`
+	Seq          uint64    `json:"seq"`
+	Receipt      string    `json:"receipt"` // the signed receipt's bytes, base64 (docs/spec/ballotbox.md)
+}
+
+func receiptJSON(rc *ballotbox.Receipt) receiptResponse {
+	return receiptResponse{Election: rc.Election, Kind: rc.Kind.String(), TrackingCode: rc.TrackingCode.String(),
+		Received: rc.Received.UTC(), Seq: rc.Seq, Receipt: base64.StdEncoding.EncodeToString(rc.Bytes())}
+}
+
+// castProblem maps the box's and the ballot's errors to problems: every
+// refusal of a voter's input is a 4xx naming the rule, never the contents.
+func (s *Server) castProblem(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, errBadJSON):
+		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
+	case errors.Is(err, voting.ErrMalformedBallot), errors.Is(err, voting.ErrInvalidAudit), errors.Is(err, ballotbox.ErrTooLarge):
+		problem(w, http.StatusBadRequest, "malformed-ballot", "Malformed ballot", err.Error())
+	case errors.Is(err, voting.ErrUnknownCredential):
+		problem(w, http.StatusForbidden, "unknown-credential", "The credential is not in the election's list", "")
+	case errors.Is(err, voting.ErrInvalidBallot):
+		problem(w, http.StatusUnprocessableEntity, "invalid-ballot", "The ballot does not verify", err.Error())
+	case errors.Is(err, ballotbox.ErrNotOpen):
+		problem(w, http.StatusConflict, "election-not-open", "The election is not open for voting", "")
+	case errors.Is(err, ballotbox.ErrClash):
+		problem(w, http.StatusConflict, "clash", "A ciphertext of this ballot was already cast", "")
+	case errors.Is(err, ballotbox.ErrRevoteDenied):
+		problem(w, http.StatusConflict, "revote-denied", "This credential has already voted and the election allows no revote", "")
+	default:
+		s.Log.Error("casting failed", "err", err)
+		problem(w, http.StatusInternalServerError, "internal", "The ballot could not be stored; it was not acknowledged", "")
+	}
+}
+
+func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
+	box, ok := s.box(w, r)
+	if !ok {
+		return
+	}
+	var req castRequest
+	if err := decodeStrict(r, &req); err != nil {
+		s.castProblem(w, err)
+		return
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(req.Ballot)
+	if err != nil || len(b) == 0 {
+		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "ballot: not standard base64")
+		return
+	}
+	rc, err := box.Cast(r.Context(), b)
+	if err != nil {
+		s.castProblem(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, receiptJSON(rc))
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	box, ok := s.box(w, r)
+	if !ok {
+		return
+	}
+	var req auditRequest
+	if err := decodeStrict(r, &req); err != nil {
+		s.castProblem(w, err)
+		return
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(req.Audit)
+	if err != nil || len(b) == 0 {
+		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "audit: not standard base64")
+		return
+	}
+	rc, err := box.Audit(r.Context(), b)
+	if err != nil {
+		s.castProblem(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, receiptJSON(rc))
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	box, ok := s.box(w, r)
+	if !ok {
+		return
+	}
+	tc, err := voting.ParseTrackingCode(chi.URLParam(r, "code"))
+	if err != nil {
+		problem(w, http.StatusBadRequest, "malformed-tracking-code", "Malformed tracking code", "")
+		return
+	}
+	st, err := box.Status(r.Context(), tc)
+	if errors.Is(err, ballotbox.ErrUnknownBallot) {
+		problem(w, http.StatusNotFound, "unknown-ballot", "No ballot with this tracking code", "")
+		return
+	}
+	if err != nil {
+		s.Log.Error("ballot status", "err", err)
+		problem(w, http.StatusInternalServerError, "internal", "Internal error", "")
+		return
+	}
+	out := map[string]any{"receipt": receiptJSON(st.Receipt), "posted": st.Posted, "refused": st.Refused}
+	if st.Posted {
+		out["seq"] = st.Seq
+		if len(st.Proof) > 0 {
+			out["merkle_root"] = hex.EncodeToString(st.Root[:])
+			out["inclusion_proof"] = base64.StdEncoding.EncodeToString(st.Proof)
+		}
+	}
+	writeJSON(w, out)
+}
