@@ -1,12 +1,10 @@
 package store_test
 
 import (
-	"context"
 	"os"
 	"slices"
 	"testing"
 
-	"github.com/veche/veche/services/store"
 	"github.com/veche/veche/services/store/storetest"
 )
 
@@ -30,8 +28,8 @@ func TestSchemasAgree(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			db := storetest.Open(t, newURL(t))
 			all := map[string][]string{}
-			for _, table := range tables(t, db) {
-				all[table] = columns(t, db, table)
+			for _, table := range storetest.Tables(t, db) {
+				all[table] = storetest.Columns(t, db, table)
 			}
 			for table, cols := range want {
 				if got := all[table]; !slices.Equal(got, cols) {
@@ -59,68 +57,6 @@ func TestSchemasAgree(t *testing.T) {
 			t.Errorf("table %s exists only on %s", table, names[1])
 		}
 	}
-}
-
-// tables returns the names of the database's tables, without SQLite's own.
-func tables(t *testing.T, db *store.DB) []string {
-	t.Helper()
-	query := "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-	if db.Dialect() == store.SQLite {
-		query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-	}
-	var out []string
-	err := db.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		out = out[:0]
-		rows, err := tx.QueryContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// columns returns the sorted column names of table.
-func columns(t *testing.T, db *store.DB, table string) []string {
-	t.Helper()
-	query := "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
-	if db.Dialect() == store.SQLite {
-		query = "SELECT name FROM pragma_table_info($1)"
-	}
-	var cols []string
-	err := db.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		cols = cols[:0]
-		rows, err := tx.QueryContext(ctx, query, table)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				return err
-			}
-			cols = append(cols, c)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatalf("columns of %s: %v", table, err)
-	}
-	slices.Sort(cols)
-	return cols
 }
 
 func haveEnv(name string) bool { return os.Getenv(name) != "" }
