@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/crypto/dkg"
@@ -974,6 +975,29 @@ func CloseCeremony(ctx context.Context, b Board, m *Manifest, opts *CloseOptions
 type KeygenStore interface {
 	LoadState() ([]byte, error)
 	SaveState([]byte) error
+}
+
+// A MemoryStore is a [KeygenStore] in memory, for trustees played inside
+// one process (demos, tests): its state is lost with the process, so a
+// trustee using it cannot resume after a crash. The zero value is ready.
+type MemoryStore struct {
+	mu    sync.Mutex
+	state []byte
+}
+
+// LoadState returns the saved state (nil if none).
+func (s *MemoryStore) LoadState() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.state), nil
+}
+
+// SaveState keeps a copy of b.
+func (s *MemoryStore) SaveState(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state = slices.Clone(b)
+	return nil
 }
 
 // keygenStateVersion is the first byte of the saved keygen state.

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -74,7 +73,7 @@ func runCeremony(t *testing.T, board *memboard.Board, m *voting.Manifest) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = voting.RunKeygen(ctx, b, m, key, &memStore{}, nil)
+			_, errs[i] = voting.RunKeygen(ctx, b, m, key, &voting.MemoryStore{}, nil)
 		}()
 	}
 	for {
@@ -94,19 +93,6 @@ func runCeremony(t *testing.T, board *memboard.Board, m *voting.Manifest) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-}
-
-type memStore struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (s *memStore) LoadState() ([]byte, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b, nil }
-func (s *memStore) SaveState(b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = bytes.Clone(b)
-	return nil
 }
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {

@@ -111,7 +111,7 @@ func newElection(t testing.TB, seed string, revote voting.RevotePolicy, small bo
 		t.Fatal(err)
 	}
 	e.phase(bulletin.PhaseKeyCeremony)
-	st := &memStore{}
+	st := &voting.MemoryStore{}
 	for i := 0; ; i++ {
 		_, err := voting.RunKeygen(ctx, trustee, m, key, st, &voting.KeygenOptions{Rand: testRand(fmt.Sprintf("%s keygen %d", seed, i)), NoWait: true})
 		if err != nil && !errors.Is(err, voting.ErrPending) {
@@ -135,11 +135,6 @@ func newElection(t testing.TB, seed string, revote voting.RevotePolicy, small bo
 	}
 	return e
 }
-
-type memStore struct{ state []byte }
-
-func (s *memStore) LoadState() ([]byte, error) { return s.state, nil }
-func (s *memStore) SaveState(b []byte) error   { s.state = append([]byte(nil), b...); return nil }
 
 func (e *election) phase(p bulletin.Phase) {
 	e.t.Helper()

@@ -141,7 +141,7 @@ func Election(ctx context.Context, w io.Writer, o ElectionOptions) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := voting.RunKeygen(ctx, t, m, keys[i], &memStore{}, nil)
+				res, err := voting.RunKeygen(ctx, t, m, keys[i], &voting.MemoryStore{}, nil)
 				if err == nil {
 					shares[i] = res.Share
 				}
@@ -448,26 +448,6 @@ func Election(ctx context.Context, w io.Writer, o ElectionOptions) error {
 	p.printf("\nThe election ran end to end in %v. Everything above is on the chain in %s:\n", roundDuration(time.Since(total)), o.DataDir)
 	p.printf("veche --data %s election show %s; veche --data %s mix verify %s\n", o.DataDir, m.ID, o.DataDir, m.ID)
 	return p.err
-}
-
-// memStore keeps a trustee's keygen state in memory (the CLI seals it in
-// a file).
-type memStore struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (s *memStore) LoadState() ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.b), nil
-}
-
-func (s *memStore) SaveState(b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = slices.Clone(b)
-	return nil
 }
 
 func contest(m *voting.Manifest, id string) *voting.Contest {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,24 +21,6 @@ import (
 	"github.com/veche/veche/services/chain"
 	"github.com/veche/veche/voting"
 )
-
-type memKeygenStore struct {
-	mu sync.Mutex
-	b  []byte
-}
-
-func (s *memKeygenStore) LoadState() ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.b), nil
-}
-
-func (s *memKeygenStore) SaveState(b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b = slices.Clone(b)
-	return nil
-}
 
 // veche serve --box takes a ballot over HTTP, acknowledges it with a
 // receipt, posts it to the embedded chain, and reports it posted with an
@@ -104,7 +85,7 @@ mixers: []
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = voting.RunKeygen(ctx, tb, m, key, &memKeygenStore{}, nil)
+			_, errs[i] = voting.RunKeygen(ctx, tb, m, key, &voting.MemoryStore{}, nil)
 		}()
 	}
 	for {
