@@ -68,58 +68,40 @@ type RejectedEntry struct {
 // Rejected rather than failing the read: the cascade verifier blames its
 // poster.
 func ReadMixRecord(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID, commission bulletin.Address) (*MixRecord, error) {
-	_, count, err := r.Head(ctx, topic)
-	if err != nil {
-		return nil, fmt.Errorf("tally: reading the mix net: %w", err)
-	}
 	rec := &MixRecord{Inputs: map[string]*TallyInput{}, Shuffles: map[string][]PostedShuffle{}}
-	var asm bulletin.Assembler
-	const page = 2000
-	for from := uint64(0); from < count; from += page {
-		es, err := r.Entries(ctx, topic, from, min(from+page, count))
-		if err != nil {
-			return nil, fmt.Errorf("tally: reading the mix net: %w", err)
-		}
-		for _, e := range es {
-			msg, seq := e.Message(), e.Seq
-			if e.Kind.IsChunk() {
-				art, done, err := asm.Add(e)
-				if err != nil {
-					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: e.Seq, Kind: e.Kind, Poster: e.Poster, Err: err})
-					continue
-				}
-				if !done {
-					continue
-				}
-				msg = art // at the place of its last chunk
+	reject := func(seq uint64, kind bulletin.Kind, poster bulletin.Address, list string, err error) {
+		rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: kind, Poster: poster, List: list, Err: err})
+	}
+	err := forEachArtefact(ctx, r, topic, func(kind bulletin.Kind, payload []byte, seq uint64, poster bulletin.Address) {
+		switch kind {
+		case bulletin.KindTallyInput:
+			if poster != commission {
+				reject(seq, kind, poster, ListName(payload), errors.New("a tally input not posted by the commission"))
+				return
 			}
-			switch msg.Kind {
-			case bulletin.KindTallyInput:
-				if e.Poster != commission {
-					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload),
-						Err: errors.New("a tally input not posted by the commission")})
-					continue
-				}
-				in, err := ParseTallyInput(msg.Payload)
-				if err != nil {
-					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload), Err: err})
-					continue
-				}
-				if _, dup := rec.Inputs[in.Name]; dup {
-					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: in.Name,
-						Err: fmt.Errorf("a second tally input for list %s (the first counts)", in.Name)})
-					continue
-				}
-				rec.Inputs[in.Name] = in
-			case bulletin.KindShuffle:
-				s, err := ParseShuffleRecord(msg.Payload)
-				if err != nil {
-					rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: msg.Kind, Poster: e.Poster, List: ListName(msg.Payload), Err: err})
-					continue
-				}
-				rec.Shuffles[s.List] = append(rec.Shuffles[s.List], PostedShuffle{ShuffleRecord: s, Seq: seq, Poster: e.Poster})
+			in, err := ParseTallyInput(payload)
+			if err != nil {
+				reject(seq, kind, poster, ListName(payload), err)
+				return
 			}
+			if _, dup := rec.Inputs[in.Name]; dup {
+				reject(seq, kind, poster, in.Name, fmt.Errorf("a second tally input for list %s (the first counts)", in.Name))
+				return
+			}
+			rec.Inputs[in.Name] = in
+		case bulletin.KindShuffle:
+			sh, err := ParseShuffleRecord(payload)
+			if err != nil {
+				reject(seq, kind, poster, ListName(payload), err)
+				return
+			}
+			rec.Shuffles[sh.List] = append(rec.Shuffles[sh.List], PostedShuffle{ShuffleRecord: sh, Seq: seq, Poster: poster})
 		}
+	}, func(e bulletin.Entry, err error) {
+		reject(e.Seq, e.Kind, e.Poster, "", err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rec, nil
 }

@@ -146,7 +146,7 @@ func ReadDecryptions(ctx context.Context, r bulletin.Reader, topic bulletin.Topi
 			return
 		}
 		out[d.List] = append(out[d.List], PostedDecryption{DecryptionRecord: d, Seq: seq, Poster: poster})
-	})
+	}, nil)
 	return out, err
 }
 
@@ -188,8 +188,11 @@ func Decrypt(rand io.Reader, t *Trustees, l *List, posted []PostedDecryption) ([
 }
 
 // forEachArtefact calls f for every entry of topic in board order, with
-// chunked artefacts reassembled (at the place of their last chunk).
-func forEachArtefact(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID, f func(kind bulletin.Kind, payload []byte, seq uint64, poster bulletin.Address)) error {
+// chunked artefacts reassembled (at the place of their last chunk, posted
+// by their header's poster). A chunk entry that breaks its artefact is
+// given to bad, if not nil.
+func forEachArtefact(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID,
+	f func(kind bulletin.Kind, payload []byte, seq uint64, poster bulletin.Address), bad func(bulletin.Entry, error)) error {
 	_, count, err := r.Head(ctx, topic)
 	if err != nil {
 		return fmt.Errorf("tally: %w", err)
@@ -207,10 +210,13 @@ func forEachArtefact(ctx context.Context, r bulletin.Reader, topic bulletin.Topi
 				continue
 			}
 			art, done, err := asm.Add(e)
+			if err != nil && bad != nil {
+				bad(e, err)
+			}
 			if err != nil || !done {
 				continue
 			}
-			f(art.Kind, art.Payload, e.Seq, e.Poster) // at its last chunk, posted by its header's poster
+			f(art.Kind, art.Payload, e.Seq, e.Poster)
 		}
 	}
 	return nil
