@@ -312,12 +312,12 @@ func TestCastThroughAPI(t *testing.T) {
 		t.Fatalf("status %s (%v)", rec.Body, err)
 	}
 	proofBytes, _ := base64.StdEncoding.DecodeString(st.Proof)
-	if _, err := ballotbox.ParseInclusionProof(proofBytes); err != nil {
+	if _, err := voting.ParseInclusionProof(proofBytes); err != nil {
 		t.Fatal(err)
 	}
 	var root [32]byte
 	hex.Decode(root[:], []byte(st.Root))
-	if err := ballotbox.VerifyInclusion(ballot.TrackingCode(), proofBytes, root); err != nil {
+	if err := voting.VerifyInclusion(ballot.TrackingCode(), proofBytes, root); err != nil {
 		t.Fatalf("inclusion proof: %v", err)
 	}
 

@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Box, error) {
 	}
 	b := &Box{
 		cfg: cfg, db: cfg.DB, board: cfg.Board, m: m, topic: m.Topic(), pk: pk, creds: creds, key: cfg.Key,
-		revote: m.Revote, maxLen: bulletin.MaxPayload - batchHeader - 4, commission: commission,
+		revote: m.Revote, maxLen: bulletin.MaxPayload - voting.BatchSize(0, 1), commission: commission,
 		wake: make(chan struct{}, 1), verifyCh: make(chan *verifyReq), storeCh: make(chan *storeReq), closed: make(chan struct{}),
 	}
 	b.startVerifiers()

@@ -77,15 +77,15 @@ func TestCastPostAndCheck(t *testing.T) {
 			if err != nil || len(es) != 1 || es[0].Kind != bulletin.KindBallotBatch {
 				t.Fatalf("entry %d: %v", st.Seq, err)
 			}
-			batch, err := ballotbox.ParseBatch(es[0].Payload)
+			batch, err := voting.ParseBatch(es[0].Payload)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := ballotbox.VerifyInclusion(r.TrackingCode, st.Proof, batch.Root); err != nil {
+			if err := voting.VerifyInclusion(r.TrackingCode, st.Proof, batch.Root); err != nil {
 				t.Fatal(err)
 			}
 			other := receipts[0].TrackingCode
-			if other != r.TrackingCode && ballotbox.VerifyInclusion(other, st.Proof, batch.Root) == nil {
+			if other != r.TrackingCode && voting.VerifyInclusion(other, st.Proof, batch.Root) == nil {
 				t.Fatal("a proof verified for another ballot")
 			}
 		}
@@ -485,7 +485,7 @@ func TestBatching(t *testing.T) {
 	}
 	_, count, _ := e.board.Head(ctx, e.m.Topic())
 	es, _ := e.board.Entries(ctx, e.m.Topic(), count-2, count)
-	if bt, _ := ballotbox.ParseBatch(es[0].Payload); len(bt.Ballots) != per {
+	if bt, _ := voting.ParseBatch(es[0].Payload); len(bt.Ballots) != per {
 		t.Fatalf("first batch holds %d, want %d (%d bytes each)", len(bt.Ballots), per, len(b.Bytes()))
 	}
 }

@@ -28,37 +28,37 @@ func codes(n int) []voting.TrackingCode {
 func TestInclusionProofs(t *testing.T) {
 	for n := 1; n <= 33; n++ {
 		cs := codes(n)
-		root := ballotbox.MerkleRoot(cs)
+		root := voting.MerkleRoot(cs)
 		for i := range n {
-			p, err := ballotbox.NewInclusionProof(cs, i)
+			p, err := voting.NewInclusionProof(cs, i)
 			if err != nil {
 				t.Fatal(err)
 			}
 			enc := p.Bytes()
-			if err := ballotbox.VerifyInclusion(cs[i], enc, root); err != nil {
+			if err := voting.VerifyInclusion(cs[i], enc, root); err != nil {
 				t.Fatalf("n=%d i=%d: %v", n, i, err)
 			}
-			if err := ballotbox.VerifyInclusion(cs[(i+1)%n], enc, root); n > 1 && err == nil {
+			if err := voting.VerifyInclusion(cs[(i+1)%n], enc, root); n > 1 && err == nil {
 				t.Fatalf("n=%d i=%d: verified another leaf", n, i)
 			}
 			moved := slices.Clone(enc)
 			moved[3] ^= 1 // another index
-			if err := ballotbox.VerifyInclusion(cs[i], moved, root); err == nil {
+			if err := voting.VerifyInclusion(cs[i], moved, root); err == nil {
 				t.Fatalf("n=%d i=%d: verified at index %d", n, i, i^1)
 			}
 			if n > 1 {
-				if err := ballotbox.VerifyInclusion(cs[i], enc[:len(enc)-32], root); err == nil {
+				if err := voting.VerifyInclusion(cs[i], enc[:len(enc)-32], root); err == nil {
 					t.Fatalf("n=%d i=%d: verified with a short path", n, i)
 				}
 			}
-			if err := ballotbox.VerifyInclusion(cs[i], enc, ballotbox.MerkleRoot(cs[:max(1, n-1)])); n > 1 && err == nil {
+			if err := voting.VerifyInclusion(cs[i], enc, voting.MerkleRoot(cs[:max(1, n-1)])); n > 1 && err == nil {
 				t.Fatalf("n=%d i=%d: verified against another root", n, i)
 			}
 		}
 	}
 	// The tree of one leaf: its hash is SHA-256(0x00 || code), no path.
 	c := codes(1)
-	if ballotbox.MerkleRoot(c) != sha256.Sum256(append([]byte{0}, c[0][:]...)) {
+	if voting.MerkleRoot(c) != sha256.Sum256(append([]byte{0}, c[0][:]...)) {
 		t.Fatal("leaf hash is not RFC 9162's")
 	}
 }
@@ -111,8 +111,8 @@ func signedReceipt(t testing.TB, key *schnorr.PrivateKey) *ballotbox.Receipt {
 // Batches round-trip; ParseBatch rejects every malformation.
 func TestBatchEncoding(t *testing.T) {
 	ballots := [][]byte{[]byte("first ballot"), []byte("second"), bytes.Repeat([]byte{7}, 300)}
-	enc := ballotbox.EncodeBatchForTest(ballots)
-	b, err := ballotbox.ParseBatch(enc)
+	enc := voting.EncodeBatch(ballots)
+	b, err := voting.ParseBatch(enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestBatchEncoding(t *testing.T) {
 	for _, x := range ballots {
 		cs = append(cs, sha256.Sum256(x))
 	}
-	if b.Root != ballotbox.MerkleRoot(cs) || !slices.Equal(b.TrackingCodes(), cs) {
+	if b.Root != voting.MerkleRoot(cs) || !slices.Equal(b.TrackingCodes(), cs) {
 		t.Fatal("root or tracking codes")
 	}
 	mut := func(f func([]byte) []byte) []byte { return f(slices.Clone(enc)) }
@@ -137,10 +137,10 @@ func TestBatchEncoding(t *testing.T) {
 		"ballot":       mut(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }),
 		"truncated":    enc[:len(enc)-1],
 		"trailing":     append(slices.Clone(enc), 0),
-		"zero length":  ballotbox.EncodeBatchForTest([][]byte{{}}),
+		"zero length":  voting.EncodeBatch([][]byte{{}}),
 		"too large":    make([]byte, bulletin.MaxPayload+1),
 	} {
-		if _, err := ballotbox.ParseBatch(bad); !errors.Is(err, ballotbox.ErrMalformedBatch) {
+		if _, err := voting.ParseBatch(bad); !errors.Is(err, voting.ErrMalformedBatch) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

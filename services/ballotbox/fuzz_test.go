@@ -11,14 +11,14 @@ import (
 )
 
 func FuzzParseBatch(f *testing.F) {
-	f.Add(ballotbox.EncodeBatchForTest([][]byte{[]byte("a"), []byte("bc")}))
+	f.Add(voting.EncodeBatch([][]byte{[]byte("a"), []byte("bc")}))
 	f.Add([]byte{1, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		batch, err := ballotbox.ParseBatch(b)
+		batch, err := voting.ParseBatch(b)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(ballotbox.EncodeBatchForTest(batch.Ballots), b) {
+		if !bytes.Equal(voting.EncodeBatch(batch.Ballots), b) {
 			t.Fatal("accepted a non-canonical batch")
 		}
 	})
@@ -42,17 +42,17 @@ func FuzzParseReceipt(f *testing.F) {
 
 func FuzzVerifyInclusion(f *testing.F) {
 	cs := codes(5)
-	p, _ := ballotbox.NewInclusionProof(cs, 3)
+	p, _ := voting.NewInclusionProof(cs, 3)
 	f.Add(p.Bytes(), cs[3][:])
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1, 0}, cs[0][:])
-	root := ballotbox.MerkleRoot(cs)
+	root := voting.MerkleRoot(cs)
 	f.Fuzz(func(t *testing.T, proof, code []byte) {
 		if len(code) != 32 {
 			return
 		}
 		tc := voting.TrackingCode(code)
-		if ballotbox.VerifyInclusion(tc, proof, root) == nil {
-			if _, err := ballotbox.ParseInclusionProof(proof); err != nil || !slices.Contains(cs, tc) {
+		if voting.VerifyInclusion(tc, proof, root) == nil {
+			if _, err := voting.ParseInclusionProof(proof); err != nil || !slices.Contains(cs, tc) {
 				t.Fatalf("verified a false inclusion: %x", proof)
 			}
 		}

@@ -194,7 +194,7 @@ func (e *election) onBoard() ([]voting.TrackingCode, int) {
 			continue
 		}
 		batches++
-		b, err := ballotbox.ParseBatch(ent.Payload)
+		b, err := voting.ParseBatch(ent.Payload)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/store"
+	"github.com/veche/veche/voting"
 )
 
 // A plan is a board entry the box has fixed, with the outbox entries it
@@ -159,7 +160,7 @@ func (b *Box) members(ctx context.Context, tx store.Tx, batch int64) ([]int64, e
 func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan) error {
 	limit := b.cfg.MaxBatch
 	if limit <= 0 {
-		limit = (bulletin.MaxPayload - batchHeader) / 4
+		limit = (bulletin.MaxPayload - voting.BatchSize(0, 0)) / 4
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT b.seq, b.kind, o.id, o.payload FROM ballotbox_ballots b JOIN outbox o ON o.id = b.outbox_id
 		WHERE b.election = $1 AND b.batch IS NULL ORDER BY b.outbox_id LIMIT $2`, b.m.ID, limit)
@@ -187,7 +188,7 @@ func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan
 			}
 			break
 		}
-		if batchSize(total+len(payload), len(seqs)+1) > bulletin.MaxPayload {
+		if voting.BatchSize(total+len(payload), len(seqs)+1) > bulletin.MaxPayload {
 			break
 		}
 		seqs, ids, ballots, kind = append(seqs, seq), append(ids, id), append(ballots, payload), bulletin.KindBallotBatch
@@ -202,7 +203,7 @@ func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan
 	}
 	payload := ballots[0]
 	if kind == bulletin.KindBallotBatch {
-		payload = encodeBatch(ballots)
+		payload = voting.EncodeBatch(ballots)
 	}
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO ballotbox_batches (election, kind, payload, board_from, created)

@@ -69,7 +69,7 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 	if r.Kind != Cast {
 		return st, nil
 	}
-	batch, err := ParseBatch(payload)
+	batch, err := voting.ParseBatch(payload)
 	if err != nil {
 		return nil, fmt.Errorf("ballotbox: status: stored batch: %w", err)
 	}
@@ -78,7 +78,7 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 	if i >= len(codes) || codes[i] != tc {
 		return nil, fmt.Errorf("ballotbox: status: the stored batch does not hold the ballot at index %d", i)
 	}
-	proof, err := NewInclusionProof(codes, i)
+	proof, err := voting.NewInclusionProof(codes, i)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func Counted(ctx context.Context, r bulletin.Reader, m *voting.Manifest) (map[[v
 			if e.Kind != bulletin.KindBallotBatch || e.Poster != box {
 				continue
 			}
-			batch, err := ParseBatch(e.Payload)
+			batch, err := voting.ParseBatch(e.Payload)
 			if err != nil {
 				return nil, fmt.Errorf("ballotbox: election %s, entry %d: %w", m.ID, e.Seq, err)
 			}

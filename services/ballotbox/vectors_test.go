@@ -72,19 +72,19 @@ func TestVectors(t *testing.T) {
 			ballots = append(ballots, b)
 			bv.Ballots = append(bv.Ballots, hex.EncodeToString(b))
 		}
-		payload := ballotbox.EncodeBatchForTest(ballots)
-		batch, err := ballotbox.ParseBatch(payload)
+		payload := voting.EncodeBatch(ballots)
+		batch, err := voting.ParseBatch(payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cs = batch.TrackingCodes()
 		for i, c := range cs {
 			bv.TrackingCodes = append(bv.TrackingCodes, hex.EncodeToString(c[:]))
-			p, err := ballotbox.NewInclusionProof(cs, i)
+			p, err := voting.NewInclusionProof(cs, i)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := ballotbox.VerifyInclusion(c, p.Bytes(), batch.Root); err != nil {
+			if err := voting.VerifyInclusion(c, p.Bytes(), batch.Root); err != nil {
 				t.Fatal(err)
 			}
 			bv.Proofs = append(bv.Proofs, proofVector{Index: i, Proof: hex.EncodeToString(p.Bytes())})

@@ -1,4 +1,4 @@
-package ballotbox
+package voting
 
 import (
 	"crypto/sha256"
@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-
-	"github.com/veche/veche/voting"
 )
 
 // The Merkle tree of a batch is the tree of RFC 9162 (Certificate
@@ -24,9 +22,9 @@ import (
 const MaxProofHashes = 32
 
 // ErrInclusion is wrapped by every failure of [VerifyInclusion].
-var ErrInclusion = errors.New("ballotbox: inclusion proof does not verify")
+var ErrInclusion = errors.New("voting: inclusion proof does not verify")
 
-func leafHash(tc voting.TrackingCode) [32]byte {
+func leafHash(tc TrackingCode) [32]byte {
 	var buf [1 + len(tc)]byte
 	copy(buf[1:], tc[:])
 	return sha256.Sum256(buf[:])
@@ -45,7 +43,7 @@ func split(n int) int { return 1 << (bits.Len(uint(n-1)) - 1) }
 
 // MerkleRoot returns the Merkle tree hash (RFC 9162, section 2.1.1) of the
 // tracking codes, which must not be empty.
-func MerkleRoot(codes []voting.TrackingCode) [32]byte {
+func MerkleRoot(codes []TrackingCode) [32]byte {
 	switch len(codes) {
 	case 0:
 		return sha256.Sum256(nil)
@@ -57,7 +55,7 @@ func MerkleRoot(codes []voting.TrackingCode) [32]byte {
 }
 
 // path returns the audit path of leaf m (RFC 9162, section 2.1.3.1).
-func path(m int, codes []voting.TrackingCode) [][32]byte {
+func path(m int, codes []TrackingCode) [][32]byte {
 	if len(codes) <= 1 {
 		return nil
 	}
@@ -77,9 +75,9 @@ type InclusionProof struct {
 }
 
 // NewInclusionProof returns the proof for codes[index].
-func NewInclusionProof(codes []voting.TrackingCode, index int) (*InclusionProof, error) {
+func NewInclusionProof(codes []TrackingCode, index int) (*InclusionProof, error) {
 	if index < 0 || index >= len(codes) || len(codes) > 1<<31 {
-		return nil, fmt.Errorf("ballotbox: no leaf %d in a tree of %d", index, len(codes))
+		return nil, fmt.Errorf("voting: no leaf %d in a tree of %d", index, len(codes))
 	}
 	return &InclusionProof{Index: uint32(index), Size: uint32(len(codes)), Path: path(index, codes)}, nil
 }
@@ -120,7 +118,7 @@ func ParseInclusionProof(b []byte) (*InclusionProof, error) {
 // against root, the Merkle root of a ballot-batch entry on the board
 // (RFC 9162, section 2.1.3.2). The proof's path length must be exactly the
 // one its index and size give.
-func VerifyInclusion(tc voting.TrackingCode, proof []byte, root [32]byte) error {
+func VerifyInclusion(tc TrackingCode, proof []byte, root [32]byte) error {
 	p, err := ParseInclusionProof(proof)
 	if err != nil {
 		return err

@@ -1,12 +1,12 @@
-package ballotbox
+package voting
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
 
 	"github.com/veche/veche/bulletin"
-	"github.com/veche/veche/voting"
 )
 
 // batchVersion is the first byte of a ballot-batch payload.
@@ -17,7 +17,7 @@ const batchVersion = 1
 const batchHeader = 1 + 4 + 32
 
 // ErrMalformedBatch is wrapped by every failure of [ParseBatch].
-var ErrMalformedBatch = errors.New("ballotbox: malformed ballot batch")
+var ErrMalformedBatch = errors.New("voting: malformed ballot batch")
 
 // A Batch is the payload of a ballot-batch entry: ballots in the order the
 // box posted them and the Merkle root over their tracking codes.
@@ -27,30 +27,30 @@ type Batch struct {
 }
 
 // TrackingCodes returns the tracking codes of the batch's ballots, in order.
-func (b *Batch) TrackingCodes() []voting.TrackingCode {
-	out := make([]voting.TrackingCode, len(b.Ballots))
+func (b *Batch) TrackingCodes() []TrackingCode {
+	out := make([]TrackingCode, len(b.Ballots))
 	for i, x := range b.Ballots {
-		out[i] = trackingCode(x)
+		out[i] = sha256.Sum256(x)
 	}
 	return out
 }
 
-// batchSize returns the payload length of a batch holding ballots of the
+// BatchSize returns the payload length of a batch holding ballots of the
 // given lengths.
-func batchSize(total, count int) int { return batchHeader + 4*count + total }
+func BatchSize(total, count int) int { return batchHeader + 4*count + total }
 
-// encodeBatch returns the ballot-batch payload
+// EncodeBatch returns the ballot-batch payload
 //
 //	0x01 || u32be(n) || root || (u32be(len(ballot_i)) || ballot_i) for i = 1 … n
-func encodeBatch(ballots [][]byte) []byte {
-	codes := make([]voting.TrackingCode, len(ballots))
+func EncodeBatch(ballots [][]byte) []byte {
+	codes := make([]TrackingCode, len(ballots))
 	total := 0
 	for i, b := range ballots {
-		codes[i] = trackingCode(b)
+		codes[i] = sha256.Sum256(b)
 		total += len(b)
 	}
 	root := MerkleRoot(codes)
-	out := make([]byte, 0, batchSize(total, len(ballots)))
+	out := make([]byte, 0, BatchSize(total, len(ballots)))
 	out = append(out, batchVersion)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(ballots)))
 	out = append(out, root[:]...)
@@ -65,7 +65,7 @@ func encodeBatch(ballots [][]byte) []byte {
 // one ballot, every length within the payload, nothing after the last
 // ballot, and the root equal to the Merkle root of the ballots' tracking
 // codes. It does not decode the ballots (that needs the manifest:
-// voting.ParseBallot).
+// ParseBallot).
 func ParseBatch(p []byte) (*Batch, error) {
 	if len(p) > bulletin.MaxPayload {
 		return nil, fmt.Errorf("%w: %d bytes, more than a board entry", ErrMalformedBatch, len(p))

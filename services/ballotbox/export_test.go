@@ -1,4 +1,0 @@
-package ballotbox
-
-// EncodeBatchForTest is encodeBatch, for the external tests.
-var EncodeBatchForTest = encodeBatch
