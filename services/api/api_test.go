@@ -290,7 +290,7 @@ func TestCastThroughAPI(t *testing.T) {
 		t.Fatalf("receipt %s (%v)", rec.Body, err)
 	}
 	raw, _ := base64.StdEncoding.DecodeString(rc.Receipt)
-	parsed, err := ballotbox.ParseReceipt(raw)
+	parsed, err := voting.ParseReceipt(raw)
 	if err != nil || parsed.Verify(box.PublicKey()) != nil {
 		t.Fatalf("the receipt does not verify under the box's key: %v", err)
 	}

@@ -52,7 +52,7 @@ type receiptResponse struct {
 	Receipt      string    `json:"receipt"` // the signed receipt's bytes, base64 (docs/spec/ballotbox.md)
 }
 
-func receiptJSON(rc *ballotbox.Receipt) receiptResponse {
+func receiptJSON(rc *voting.Receipt) receiptResponse {
 	return receiptResponse{Election: rc.Election, Kind: rc.Kind.String(), TrackingCode: rc.TrackingCode.String(),
 		Received: rc.Received.UTC(), Seq: rc.Seq, Receipt: base64.StdEncoding.EncodeToString(rc.Bytes())}
 }

@@ -227,7 +227,7 @@ func (b *Box) checkOpen(ctx context.Context) error {
 // than the ballot's own (voting.ErrMalformedBallot, voting.ErrInvalidBallot,
 // voting.ErrUnknownCredential) and the errors of this package are the
 // box's: the ballot may not have been stored.
-func (b *Box) Cast(ctx context.Context, ballot []byte) (*Receipt, error) {
+func (b *Box) Cast(ctx context.Context, ballot []byte) (*voting.Receipt, error) {
 	if len(ballot) > b.maxLen {
 		return nil, fmt.Errorf("%w: a ballot of %d bytes", ErrTooLarge, len(ballot))
 	}
@@ -237,12 +237,12 @@ func (b *Box) Cast(ctx context.Context, ballot []byte) (*Receipt, error) {
 	}
 	tc := bal.TrackingCode()
 	if err := b.checkOpen(ctx); err != nil {
-		return b.replay(ctx, Cast, tc, err)
+		return b.replay(ctx, voting.ReceiptCast, tc, err)
 	}
 	if err := b.verify(ctx, bal); err != nil {
 		return nil, err
 	}
-	r, err := b.store(ctx, Cast, tc, bal, ballot, bulletin.KindBallotBatch)
+	r, err := b.store(ctx, voting.ReceiptCast, tc, bal, ballot, bulletin.KindBallotBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (b *Box) wakePoster() {
 // still cast (under either revote policy), but never this ballot, whose
 // clash keys the box now holds. Auditing the same record again returns
 // the first receipt.
-func (b *Box) Audit(ctx context.Context, audit []byte) (*Receipt, error) {
+func (b *Box) Audit(ctx context.Context, audit []byte) (*voting.Receipt, error) {
 	if len(audit) > b.maxLen {
 		return nil, fmt.Errorf("%w: an audit of %d bytes", ErrTooLarge, len(audit))
 	}
@@ -277,7 +277,7 @@ func (b *Box) Audit(ctx context.Context, audit []byte) (*Receipt, error) {
 	}
 	tc := a.Ballot.TrackingCode()
 	if err := b.checkOpen(ctx); err != nil {
-		return b.replay(ctx, Audited, tc, err)
+		return b.replay(ctx, voting.ReceiptAudited, tc, err)
 	}
 	if _, ok := b.creds.StyleOf(a.Ballot.Credential().Bytes()); !ok {
 		return nil, fmt.Errorf("%w: the audited ballot's credential is not on the list", voting.ErrUnknownCredential)
@@ -285,7 +285,7 @@ func (b *Box) Audit(ctx context.Context, audit []byte) (*Receipt, error) {
 	if err := voting.CheckAudit(b.m, b.pk, a.Ballot, a); err != nil {
 		return nil, err
 	}
-	r, err := b.store(ctx, Audited, tc, a.Ballot, audit, bulletin.KindAuditedBallot)
+	r, err := b.store(ctx, voting.ReceiptAudited, tc, a.Ballot, audit, bulletin.KindAuditedBallot)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (b *Box) Audit(ctx context.Context, audit []byte) (*Receipt, error) {
 // duplicate is found by the storing transaction instead, after the
 // ballot's checks: that keeps a lookup, and a wait for SQLite's single
 // writer, off the path of every cast.)
-func (b *Box) replay(ctx context.Context, kind ReceiptKind, tc voting.TrackingCode, closed error) (*Receipt, error) {
+func (b *Box) replay(ctx context.Context, kind voting.ReceiptKind, tc voting.TrackingCode, closed error) (*voting.Receipt, error) {
 	r, err := b.receipt(ctx, kind, tc)
 	switch {
 	case err != nil:
@@ -310,7 +310,7 @@ func (b *Box) replay(ctx context.Context, kind ReceiptKind, tc voting.TrackingCo
 }
 
 // receipt returns the stored receipt of (kind, tc), or nil.
-func (b *Box) receipt(ctx context.Context, kind ReceiptKind, tc voting.TrackingCode) (*Receipt, error) {
+func (b *Box) receipt(ctx context.Context, kind voting.ReceiptKind, tc voting.TrackingCode) (*voting.Receipt, error) {
 	var enc []byte
 	err := b.db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		enc = nil
@@ -327,12 +327,12 @@ func (b *Box) receipt(ctx context.Context, kind ReceiptKind, tc voting.TrackingC
 	if enc == nil {
 		return nil, nil
 	}
-	return ParseReceipt(enc)
+	return voting.ParseReceipt(enc)
 }
 
 // A storeReq is a checked ballot (or audit) waiting to be made durable.
 type storeReq struct {
-	kind    ReceiptKind
+	kind    voting.ReceiptKind
 	tc      voting.TrackingCode
 	bal     *voting.Ballot
 	payload []byte
@@ -341,7 +341,7 @@ type storeReq struct {
 }
 
 type storeRes struct {
-	r   *Receipt
+	r   *voting.Receipt
 	err error // a refusal (ErrClash, ErrRevoteDenied) or the transaction's error
 }
 
@@ -349,7 +349,7 @@ type storeRes struct {
 // ballots waiting at the same moment are written in one transaction
 // (group commit: one commit, one fsync on SQLite, for all of them); each
 // gets its receipt only after that transaction committed.
-func (b *Box) store(ctx context.Context, kind ReceiptKind, tc voting.TrackingCode, bal *voting.Ballot, payload []byte, entry bulletin.Kind) (*Receipt, error) {
+func (b *Box) store(ctx context.Context, kind voting.ReceiptKind, tc voting.TrackingCode, bal *voting.Ballot, payload []byte, entry bulletin.Kind) (*voting.Receipt, error) {
 	r := &storeReq{kind: kind, tc: tc, bal: bal, payload: payload, entry: entry, done: make(chan storeRes, 1)}
 	select {
 	case b.storeCh <- r:
@@ -427,11 +427,11 @@ func (b *Box) storeLoop() {
 // clash and revote checks (a refusal is returned as refusal, leaving the
 // transaction usable), the outbox entry, the ballot row with its signed
 // receipt, and its clash keys. Ballots earlier in the group are visible.
-func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *Receipt, refusal, err error) {
+func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *voting.Receipt, refusal, err error) {
 	cred := r.bal.Credential().Bytes()
 	keys := r.bal.ClashKeys()
 	var sole any
-	if r.kind == Cast && b.revote == voting.RevoteDenied {
+	if r.kind == voting.ReceiptCast && b.revote == voting.RevoteDenied {
 		sole = cred
 	}
 	// One query checks every clash key ($2 ... $k+1) and one inserts them
@@ -452,7 +452,7 @@ func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *Rece
 		b.m.ID, int64(r.kind), r.tc[:]).Scan(&enc)
 	switch {
 	case err == nil:
-		rec, err := ParseReceipt(enc) // a concurrent request stored it first
+		rec, err := voting.ParseReceipt(enc) // a concurrent request stored it first
 		return rec, nil, err
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, nil, err
@@ -479,7 +479,7 @@ func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *Rece
 	if err != nil {
 		return nil, nil, err
 	}
-	rec = &Receipt{Election: b.m.ID, Kind: r.kind, TrackingCode: r.tc, Received: time.Now().UTC().Truncate(time.Microsecond)}
+	rec = &voting.Receipt{Election: b.m.ID, Kind: r.kind, TrackingCode: r.tc, Received: time.Now().UTC().Truncate(time.Microsecond)}
 	var seq int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO ballotbox_ballots
 		(election, kind, tracking, credential, sole_credential, received, receipt, outbox_id)
@@ -489,7 +489,7 @@ func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *Rece
 		return nil, nil, err
 	}
 	rec.Seq = uint64(seq)
-	if err := rec.sign(b.cfg.Rand, b.key); err != nil {
+	if err := rec.Sign(b.cfg.Rand, b.key); err != nil {
 		return nil, nil, err
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE ballotbox_ballots SET receipt = $1 WHERE seq = $2", rec.Bytes(), seq); err != nil {

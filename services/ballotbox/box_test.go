@@ -28,7 +28,7 @@ func TestCastPostAndCheck(t *testing.T) {
 		box := e.box(storetest.Open(t, url))
 		e.phase(bulletin.PhaseOpen)
 
-		var receipts []*ballotbox.Receipt
+		var receipts []*voting.Receipt
 		for i := range 3 {
 			b, _ := e.ballot(i, yes, fmt.Sprint(i))
 			r, err := box.Cast(ctx, b.Bytes())
@@ -38,7 +38,7 @@ func TestCastPostAndCheck(t *testing.T) {
 			if err := r.Verify(box.PublicKey()); err != nil {
 				t.Fatal(err)
 			}
-			if r.TrackingCode != b.TrackingCode() || r.Election != e.m.ID || r.Kind != ballotbox.Cast {
+			if r.TrackingCode != b.TrackingCode() || r.Election != e.m.ID || r.Kind != voting.ReceiptCast {
 				t.Fatalf("receipt %+v", r)
 			}
 			again, err := box.Cast(ctx, b.Bytes())
@@ -117,7 +117,7 @@ func TestConcurrentRevotes(t *testing.T) {
 					b, _ := e.ballot(0, yes, fmt.Sprint(i))
 					ballots[i] = b.Bytes()
 				}
-				receipts := make([]*ballotbox.Receipt, n)
+				receipts := make([]*voting.Receipt, n)
 				errs := make([]error, n)
 				var wg sync.WaitGroup
 				for i := range ballots {
@@ -223,7 +223,7 @@ func TestClash(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err := box.Audit(ctx, rec)
-		if err != nil || r.Kind != ballotbox.Audited || r.Verify(box.PublicKey()) != nil {
+		if err != nil || r.Kind != voting.ReceiptAudited || r.Verify(box.PublicKey()) != nil {
 			t.Fatalf("audit: %+v, %v", r, err)
 		}
 		if again, err := box.Audit(ctx, rec); err != nil || !bytes.Equal(again.Bytes(), r.Bytes()) {
@@ -244,7 +244,7 @@ func TestClash(t *testing.T) {
 			t.Fatalf("%d audited-ballot entries", got)
 		}
 		st, err := box.Status(ctx, spoiled.TrackingCode())
-		if err != nil || !st.Posted || st.Proof != nil || st.Receipt.Kind != ballotbox.Audited {
+		if err != nil || !st.Posted || st.Proof != nil || st.Receipt.Kind != voting.ReceiptAudited {
 			t.Fatalf("audited status: %+v, %v", st, err)
 		}
 		counted, err := ballotbox.Counted(ctx, e.board, e.m)
@@ -505,7 +505,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 		box := e.box(storetest.Open(t, url))
 		e.phase(bulletin.PhaseOpen)
 		b, _ := e.ballot(0, yes, "retried")
-		receipts := make([]*ballotbox.Receipt, 20)
+		receipts := make([]*voting.Receipt, 20)
 		errs := make([]error, 20)
 		var wg sync.WaitGroup
 		for i := range receipts {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/crypto/schnorr"
-	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/voting"
 )
 
@@ -68,7 +67,7 @@ func TestReceiptEncoding(t *testing.T) {
 	key, _ := schnorr.GenerateKey(testRand("receipt key"))
 	other, _ := schnorr.GenerateKey(testRand("other key"))
 	r := signedReceipt(t, key)
-	got, err := ballotbox.ParseReceipt(r.Bytes())
+	got, err := voting.ParseReceipt(r.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +86,7 @@ func TestReceiptEncoding(t *testing.T) {
 	}
 	enc := r.Bytes()
 	for _, bad := range [][]byte{nil, enc[:len(enc)-1], append(slices.Clone(enc), 0), func() []byte { b := slices.Clone(enc); b[0] = 2; return b }(), func() []byte { b := slices.Clone(enc); b[1] = 3; return b }(), func() []byte { b := slices.Clone(enc); b[2] = 0; return b }()} {
-		if _, err := ballotbox.ParseReceipt(bad); !errors.Is(err, ballotbox.ErrMalformedReceipt) {
+		if _, err := voting.ParseReceipt(bad); !errors.Is(err, voting.ErrMalformedReceipt) {
 			t.Fatalf("%x: %v", bad, err)
 		}
 	}
@@ -95,12 +94,12 @@ func TestReceiptEncoding(t *testing.T) {
 
 // signedReceipt signs a receipt as a box does: through the exported
 // encoding, by parsing a receipt whose signature is then replaced.
-func signedReceipt(t testing.TB, key *schnorr.PrivateKey) *ballotbox.Receipt {
+func signedReceipt(t testing.TB, key *schnorr.PrivateKey) *voting.Receipt {
 	t.Helper()
-	r := &ballotbox.Receipt{Election: "city-2026", Kind: ballotbox.Cast, TrackingCode: codes(1)[0],
+	r := &voting.Receipt{Election: "city-2026", Kind: voting.ReceiptCast, TrackingCode: codes(1)[0],
 		Received: time.Date(2026, 9, 13, 9, 30, 0, 123456000, time.UTC), Seq: 42}
 	body := r.Bytes() // without a signature yet
-	sig, err := schnorr.Sign(testRand("receipt signature"), key, ballotbox.ReceiptContext, body)
+	sig, err := schnorr.Sign(testRand("receipt signature"), key, voting.ReceiptContext, body)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@
 // bulletin board in ballot-batch entries, each carrying the Merkle root
 // (RFC 9162, section 2.1) of its ballots' tracking codes, so that a voter
 // checks that their ballot is on the board with an inclusion proof
-// ([Box.Status], [VerifyInclusion]). Audited (spoiled) ballots are posted
+// ([Box.Status], [voting.VerifyInclusion]). Audited (spoiled) ballots are posted
 // as audited-ballot entries.
 //
 // Every acknowledged ballot reaches the board, across crashes: the

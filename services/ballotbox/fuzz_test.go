@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/veche/veche/crypto/schnorr"
-	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/voting"
 )
 
@@ -29,7 +28,7 @@ func FuzzParseReceipt(f *testing.F) {
 	f.Add(signedReceipt(f, key).Bytes())
 	f.Add([]byte{1, 1, 1, 'x'})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := ballotbox.ParseReceipt(b)
+		r, err := voting.ParseReceipt(b)
 		if err != nil {
 			return
 		}

@@ -182,7 +182,7 @@ func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan
 			rows.Close()
 			return err
 		}
-		if ReceiptKind(k) == Audited {
+		if voting.ReceiptKind(k) == voting.ReceiptAudited {
 			if len(seqs) == 0 {
 				seqs, ids, ballots, kind = []int64{seq}, []int64{id}, [][]byte{payload}, bulletin.KindAuditedBallot
 			}

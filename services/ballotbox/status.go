@@ -15,11 +15,11 @@ import (
 // board entry is posted, where. For a cast ballot Proof shows its tracking
 // code under Root, the root in the ballot-batch entry Seq of the
 // election's topic: a client reads that entry from the board itself,
-// checks it with [ParseBatch] and the proof with [VerifyInclusion]. An
+// checks it with [voting.ParseBatch] and the proof with [voting.VerifyInclusion]. An
 // audited ballot's entry (kind audited-ballot) holds the audit record
 // itself and has no proof.
 type Status struct {
-	Receipt *Receipt
+	Receipt *voting.Receipt
 	Posted  bool
 	// Refused: the board refused the ballot's entry because the election
 	// closed before the box posted it. The ballot was not cast; the voter
@@ -57,7 +57,7 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 	if !found {
 		return nil, fmt.Errorf("%w: tracking code %v", ErrUnknownBallot, tc)
 	}
-	r, err := ParseReceipt(receipt)
+	r, err := voting.ParseReceipt(receipt)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 		return st, nil
 	}
 	st.Posted, st.Seq = true, uint64(posted.Int64)
-	if r.Kind != Cast {
+	if r.Kind != voting.ReceiptCast {
 		return st, nil
 	}
 	batch, err := voting.ParseBatch(payload)

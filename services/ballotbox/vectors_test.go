@@ -7,7 +7,6 @@ import (
 
 	"github.com/veche/veche/crypto/schnorr"
 	"github.com/veche/veche/internal/golden"
-	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/voting"
 )
 
@@ -55,7 +54,7 @@ func TestVectors(t *testing.T) {
 	enc := r.Bytes()
 	v.Receipt = receiptVector{
 		PrivateKey: hex.EncodeToString(key.Bytes()), PublicKey: hex.EncodeToString(key.Public().Bytes()),
-		Context: ballotbox.ReceiptContext, Election: r.Election, Kind: int(r.Kind),
+		Context: voting.ReceiptContext, Election: r.Election, Kind: int(r.Kind),
 		TrackingCode: hex.EncodeToString(r.TrackingCode[:]), ReceivedUS: r.Received.UnixMicro(), Seq: r.Seq,
 		Body: hex.EncodeToString(enc[:len(enc)-schnorr.SignatureSize]), Signature: hex.EncodeToString(r.Signature),
 		Receipt: hex.EncodeToString(enc),

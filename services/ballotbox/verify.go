@@ -96,7 +96,7 @@ func (b *Box) verify(ctx context.Context, bal *voting.Ballot) error {
 	}
 }
 
-// Close stops the box's verifier workers; Cast and Audit then fail. It
+// Close stops the box's verifier workers; voting.ReceiptCast and Audit then fail. It
 // does not close the database or the board, and does not wait for Run
 // (cancel its context).
 func (b *Box) Close() error {

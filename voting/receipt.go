@@ -1,7 +1,6 @@
-package ballotbox
+package voting
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/veche/veche/crypto/schnorr"
-	"github.com/veche/veche/voting"
 )
 
 // ReceiptContext is the schnorr context string of a receipt signature
@@ -20,8 +18,8 @@ const receiptVersion = 1
 
 // What a receipt acknowledges.
 const (
-	Cast    ReceiptKind = 1 // a ballot cast
-	Audited ReceiptKind = 2 // a ballot spoiled for audit
+	ReceiptCast    ReceiptKind = 1 // a ballot cast
+	ReceiptAudited ReceiptKind = 2 // a ballot spoiled for audit
 )
 
 // A ReceiptKind says what a receipt acknowledges.
@@ -29,16 +27,16 @@ type ReceiptKind byte
 
 func (k ReceiptKind) String() string {
 	switch k {
-	case Cast:
+	case ReceiptCast:
 		return "cast"
-	case Audited:
+	case ReceiptAudited:
 		return "audited"
 	}
 	return fmt.Sprintf("ReceiptKind(%d)", byte(k))
 }
 
 // ErrMalformedReceipt is wrapped by every failure of [ParseReceipt].
-var ErrMalformedReceipt = errors.New("ballotbox: malformed receipt")
+var ErrMalformedReceipt = errors.New("voting: malformed receipt")
 
 // A Receipt is the ballot box's signed acknowledgement that it stored a
 // ballot durably: the election, what was acknowledged, the ballot's
@@ -47,7 +45,7 @@ var ErrMalformedReceipt = errors.New("ballotbox: malformed receipt")
 type Receipt struct {
 	Election     string
 	Kind         ReceiptKind
-	TrackingCode voting.TrackingCode
+	TrackingCode TrackingCode
 	Received     time.Time
 	Seq          uint64
 	Signature    []byte // schnorr signature under ReceiptContext over the body
@@ -69,11 +67,11 @@ func (r *Receipt) body() []byte {
 // Bytes returns the receipt's encoding: its body and the 64-byte signature.
 func (r *Receipt) Bytes() []byte { return append(r.body(), r.Signature...) }
 
-// sign fills in r's signature with the box's key.
-func (r *Receipt) sign(rand io.Reader, key *schnorr.PrivateKey) error {
+// Sign fills in r's signature with the box's key.
+func (r *Receipt) Sign(rand io.Reader, key *schnorr.PrivateKey) error {
 	sig, err := schnorr.Sign(rand, key, ReceiptContext, r.body())
 	if err != nil {
-		return fmt.Errorf("ballotbox: signing a receipt: %w", err)
+		return fmt.Errorf("voting: signing a receipt: %w", err)
 	}
 	r.Signature = sig
 	return nil
@@ -84,7 +82,7 @@ func (r *Receipt) sign(rand io.Reader, key *schnorr.PrivateKey) error {
 // the box's published key).
 func (r *Receipt) Verify(pk *schnorr.PublicKey) error {
 	if err := schnorr.Verify(pk, ReceiptContext, r.body(), r.Signature); err != nil {
-		return fmt.Errorf("ballotbox: receipt: %w", err)
+		return fmt.Errorf("voting: receipt: %w", err)
 	}
 	return nil
 }
@@ -101,7 +99,7 @@ func ParseReceipt(b []byte) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrMalformedReceipt, b[0], receiptVersion)
 	}
 	r := &Receipt{Kind: ReceiptKind(b[1])}
-	if r.Kind != Cast && r.Kind != Audited {
+	if r.Kind != ReceiptCast && r.Kind != ReceiptAudited {
 		return nil, fmt.Errorf("%w: kind %d", ErrMalformedReceipt, b[1])
 	}
 	l := int(b[2])
@@ -114,7 +112,7 @@ func ParseReceipt(b []byte) (*Receipt, error) {
 	d := b[3:]
 	r.Election = string(d[:l])
 	d = d[l:]
-	r.TrackingCode = voting.TrackingCode(d[:32])
+	r.TrackingCode = TrackingCode(d[:32])
 	us := binary.BigEndian.Uint64(d[32:])
 	if us > 1<<63-1 {
 		return nil, fmt.Errorf("%w: time out of range", ErrMalformedReceipt)
@@ -124,6 +122,3 @@ func ParseReceipt(b []byte) (*Receipt, error) {
 	r.Signature = append([]byte(nil), d[48:]...)
 	return r, nil
 }
-
-// trackingCode is voting's tracking code of a ballot encoding.
-func trackingCode(ballot []byte) voting.TrackingCode { return sha256.Sum256(ballot) }
