@@ -23,6 +23,17 @@ func TestMultiScalarMult(t *testing.T) {
 			}
 			s, _ := group.RandomScalar(r)
 			elements[i] = new(group.Element).ScalarBaseMult(s)
+			// Edge cases: the scalars 0, 1 and −1, and the identity.
+			switch i {
+			case 1:
+				scalars[i] = new(group.Scalar)
+			case 2:
+				scalars[i] = new(group.Scalar).SetUint64(1)
+			case 3:
+				scalars[i] = new(group.Scalar).SetInt64(-1)
+			case 4:
+				elements[i] = group.NewElement()
+			}
 			naive.Add(naive, new(group.Element).ScalarMult(scalars[i], elements[i]))
 		}
 		got, err := new(group.Element).MultiScalarMult(scalars, elements)

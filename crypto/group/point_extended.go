@@ -201,6 +201,22 @@ func (v *affineCached) negate() *affineCached {
 // where neg[i] is set (neg may be nil). The Z inverses share one field
 // inversion through Montgomery's trick (three multiplications per point).
 func batchToAffine(out []affineCached, points []*Element, neg []bool) {
+	batchAffine(out, func(i int) (X, Y, Z *field.Element) {
+		X, Y, Z, _ = points[i].p.ExtendedCoordinates()
+		return X, Y, Z
+	}, neg)
+}
+
+// batchExtToAffine is batchToAffine for extended-coordinate points.
+func batchExtToAffine(out []affineCached, points []extPoint) {
+	batchAffine(out, func(i int) (X, Y, Z *field.Element) {
+		return &points[i].X, &points[i].Y, &points[i].Z
+	}, nil)
+}
+
+// batchAffine is batchToAffine with the coordinates of point i given by
+// coords(i).
+func batchAffine(out []affineCached, coords func(i int) (X, Y, Z *field.Element), neg []bool) {
 	n := len(out)
 	if n == 0 {
 		return
@@ -209,7 +225,7 @@ func batchToAffine(out []affineCached, points []*Element, neg []bool) {
 	var acc field.Element
 	acc.One()
 	for i := range n {
-		_, _, Z, _ := points[i].p.ExtendedCoordinates()
+		_, _, Z := coords(i)
 		acc.Multiply(&acc, Z)
 		out[i].T2d.Set(&acc)
 	}
@@ -217,7 +233,7 @@ func batchToAffine(out []affineCached, points []*Element, neg []bool) {
 	inv.Invert(&acc) // (Z_0·…·Z_{n−1})⁻¹; Z is never zero for a valid point.
 	inv.Multiply(&inv, feHalf)
 	for i := n - 1; i >= 0; i-- {
-		X, Y, Z, _ := points[i].p.ExtendedCoordinates()
+		X, Y, Z := coords(i)
 		// zInv = 1/(2·Z_i), so x, y below are half the affine coordinates.
 		if i > 0 {
 			zInv.Multiply(&inv, &out[i-1].T2d)
