@@ -237,21 +237,34 @@ func (e *Element) AppendBytes(b []byte) []byte {
 	Y0.Set(y0)
 	Z0.Set(z0)
 	T0.Set(t0)
-	var u1, u2, tmp field.Element
-	// u1 = (z0 + y0) * (z0 - y0)
-	u1.Add(Z0, Y0)
-	tmp.Subtract(Z0, Y0)
-	u1.Multiply(&u1, &tmp)
-	// u2 = x0 * y0
-	u2.Multiply(X0, Y0)
+	var u1, u2, tmp, invsqrt field.Element
+	ristrettoU(&u1, &u2, X0, Y0, Z0)
 	// (_, invsqrt) = SQRT_RATIO_M1(1, u1 * u2^2)
 	tmp.Square(&u2)
 	tmp.Multiply(&tmp, &u1)
-	var invsqrt field.Element
 	invsqrt.SqrtRatio(feOne, &tmp)
+	var s [ElementSize]byte
+	encodeWithInvSqrt(&s, X0, Y0, Z0, T0, &u1, &u2, &invsqrt)
+	return append(b, s[:]...)
+}
+
+// ristrettoU sets u1 = (Z0 + Y0)·(Z0 − Y0) and u2 = X0·Y0, the first step
+// of Encode (RFC 9496, Section 4.3.2).
+func ristrettoU(u1, u2, X0, Y0, Z0 *field.Element) {
+	var tmp field.Element
+	u1.Add(Z0, Y0)
+	tmp.Subtract(Z0, Y0)
+	u1.Multiply(u1, &tmp)
+	u2.Multiply(X0, Y0)
+}
+
+// encodeWithInvSqrt finishes Encode (RFC 9496, Section 4.3.2) given
+// invsqrt = SQRT_RATIO_M1(1, u1·u2²), writing s to out.
+func encodeWithInvSqrt(out *[ElementSize]byte, X0, Y0, Z0, T0, u1, u2, invsqrt *field.Element) {
+	var tmp field.Element
 	var den1, den2, zInv field.Element
-	den1.Multiply(&invsqrt, &u1)
-	den2.Multiply(&invsqrt, &u2)
+	den1.Multiply(invsqrt, u1)
+	den2.Multiply(invsqrt, u2)
 	zInv.Multiply(&den1, &den2)
 	zInv.Multiply(&zInv, T0)
 	var ix0, iy0, enchanted field.Element
@@ -274,7 +287,7 @@ func (e *Element) AppendBytes(b []byte) []byte {
 	s.Subtract(Z0, &y)
 	s.Multiply(&s, &denInv)
 	s.Absolute(&s)
-	return append(b, s.Bytes()...)
+	copy(out[:], s.Bytes())
 }
 
 // SetUniformBytes sets e to the output of the one-way map of RFC 9496,
