@@ -41,6 +41,9 @@ var (
 	// ErrBrokenChain: an entry's head, or the final head, is not the one the
 	// hash chain gives: a payload, kind, sequence number or topic was altered.
 	ErrBrokenChain = errors.New("bulletin: hash chain mismatch")
+	// ErrNoEntry: the topic has no (final) entry with this sequence number
+	// yet ([Locator]).
+	ErrNoEntry = errors.New("bulletin: no such entry")
 )
 
 // A TopicID names a topic: one election, poll, document registry or stall
@@ -131,6 +134,27 @@ type Admin interface {
 	// The kinds are effective kinds: a poster of shuffles may post chunks
 	// carrying shuffles.
 	SetPoster(ctx context.Context, topic TopicID, poster Address, kinds KindSet) error
+}
+
+// A Location is where an entry is on the chain that holds the board: the
+// block holding the transaction that posted it, and that transaction. On the
+// contract (docs/spec/bulletin.md, "Where an entry is") the entry's Posted
+// event is in the receipt of transaction Tx, which is in block number Block
+// whose hash is BlockHash.
+type Location struct {
+	Block     uint64   // the number of the block
+	BlockHash [32]byte // the hash of the block
+	Tx        [32]byte // the hash of the transaction that posted the entry
+}
+
+// A Locator tells where a board's entries are on its chain. It is optional:
+// a board without blocks (bulletin/memboard) does not implement it.
+type Locator interface {
+	// Locate returns the location of entry seq of topic, which must be
+	// final (as the implementation's configuration counts blocks). It
+	// fails with [ErrUnknownTopic] if there is no such topic and with
+	// [ErrNoEntry] if the topic has no final entry seq.
+	Locate(ctx context.Context, topic TopicID, seq uint64) (Location, error)
 }
 
 // topicNameDomain prefixes a topic name in [NamedTopic].

@@ -6,7 +6,8 @@
 //
 // The embedded chain is a database that one process opens at a time: while
 // `veche serve` runs, other commands on the same data directory fail with
-// [ErrInUse] and should talk to a node instead.
+// [ErrInUse] and should talk to a node instead -- such as the one serve
+// makes of its embedded chain with [ServeRPC], read-only, at /chain.
 package chain
 
 import (
@@ -61,9 +62,16 @@ type Board interface {
 	bulletin.Reader
 	bulletin.Follower
 	bulletin.Admin
+	bulletin.Locator
 
 	// Address is the account the board posts as (zero if read-only).
 	Address() bulletin.Address
+	// Contract is the board contract's address; ChainID the chain's id;
+	// FromBlock the block the contract was deployed in (where readers
+	// start searching for its events).
+	Contract() bulletin.Address
+	ChainID() uint64
+	FromBlock() uint64
 	// Info returns what the contract stores about a topic.
 	Info(ctx context.Context, topic bulletin.TopicID) (ethboard.TopicInfo, error)
 	// Stats counts what the board has posted since it was opened.
@@ -173,6 +181,12 @@ func (e *embedded) Stats() ethboard.Stats { return e.board().Stats() }
 
 func (e *embedded) Describe() string {
 	return fmt.Sprintf("contract %s on the embedded chain in %s", ethboard.ChecksumAddress(e.Embedded.Contract()), e.dir)
+}
+
+// Locate asks the posting board first: it remembers where its own latest
+// entries are.
+func (e *embedded) Locate(ctx context.Context, topic bulletin.TopicID, seq uint64) (bulletin.Location, error) {
+	return e.board().Locate(ctx, topic, seq)
 }
 
 func (e *embedded) Follow(ctx context.Context, topic bulletin.TopicID, from uint64) iter.Seq2[bulletin.Entry, error] {

@@ -138,6 +138,7 @@ type Board struct {
 	stats struct {
 		transactions, gas, callData, entries atomic.Uint64
 	}
+	locs locCache // where this board's latest entries are (Locate)
 }
 
 // Stats counts what a Board has posted since it was made: for metrics and
@@ -218,6 +219,9 @@ func (b *Board) Contract() bulletin.Address { return bulletin.Address(b.contract
 // FromBlock returns the block where reading starts: the contract's
 // deployment block.
 func (b *Board) FromBlock() uint64 { return b.cfg.FromBlock }
+
+// ChainID returns the chain id the node reported.
+func (b *Board) ChainID() uint64 { return b.chainID.Uint64() }
 
 var errNoKey = errors.New("ethboard: read-only board (no key)")
 
@@ -322,6 +326,7 @@ func (b *Board) AppendBatch(ctx context.Context, topic bulletin.TopicID, msgs []
 		if perr != nil {
 			return seqs, perr
 		}
+		b.locs.add(r, b.contract, b.postedID, topic)
 		seqs = append(seqs, s...)
 		b.stats.entries.Add(uint64(len(s)))
 	}

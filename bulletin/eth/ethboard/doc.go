@@ -22,4 +22,14 @@
 // waits until every transaction of the account that the node knows of is
 // final, then takes the messages already on the topic from a given sequence
 // number on as posted and posts only the rest.
+//
+// Locations. A Board is a [bulletin.Locator]: [Board.Locate] tells the block
+// and the transaction of an entry's Posted event, from the receipts of the
+// Board's own transactions or by searching the events
+// (docs/spec/bulletin.md, "Where an entry is").
+//
+// Serving the embedded chain. [Embedded.ServeRPC] serves the in-process
+// chain read-only over JSON-RPC for readers in other processes: only the
+// methods a reader needs, within [RPCLimits] (docs/spec/bulletin.md, "The
+// embedded chain served read-only").
 package ethboard

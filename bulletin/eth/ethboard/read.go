@@ -110,15 +110,23 @@ func (b *Board) readLogs(ctx context.Context, topic bulletin.TopicID, lo, to, fi
 	}
 	es := make([]bulletin.Entry, 0, to-lo)
 	next := lo
-	for block := start; next < to; block += b.cfg.PageSize {
+	page := b.cfg.PageSize
+	for block := start; next < to; {
 		if block > final {
 			return nil, fmt.Errorf("ethboard: topic %x: entries %d to %d are missing from the logs: %w", topic[:4], next, to-1, bulletin.ErrGap)
 		}
-		end := min(block+b.cfg.PageSize-1, final)
+		end := min(block+page-1, final)
 		logs, err := b.filter(ctx, topic, nil, block, end)
 		if err != nil {
+			if limitExceeded(err) && page > 1 {
+				// The node finds the page too much (too many blocks or
+				// too large an answer): ask for less.
+				page = max(page/2, 1)
+				continue
+			}
 			return nil, err
 		}
+		block = end + 1
 		// A node returns logs in chain order; one that does not (a
 		// load balancer merging answers, a buggy client) is put right
 		// here, and anything still amiss -- a log missing, repeated or
@@ -151,17 +159,11 @@ func (b *Board) readLogs(ctx context.Context, topic bulletin.TopicID, lo, to, fi
 
 // blockOf returns the number of the block holding entry seq of topic.
 func (b *Board) blockOf(ctx context.Context, topic bulletin.TopicID, seq, final uint64) (uint64, error) {
-	s := common.BigToHash(new(big.Int).SetUint64(seq))
-	for block := b.cfg.FromBlock; block <= final; block += b.cfg.PageSize * 16 {
-		logs, err := b.filter(ctx, topic, &s, block, min(block+b.cfg.PageSize*16-1, final))
-		if err != nil {
-			return 0, err
-		}
-		if len(logs) > 0 {
-			return logs[0].BlockNumber, nil
-		}
+	l, err := b.findLog(ctx, topic, seq, final)
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("ethboard: topic %x: no event for entry %d: %w", topic[:4], seq, bulletin.ErrGap)
+	return l.BlockNumber, nil
 }
 
 // filter returns the Posted events of topic in blocks from..to, of entry seq
