@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/crypto/schnorr"
 	"github.com/veche/veche/crypto/zkp"
 )
 
@@ -136,8 +137,13 @@ type Manifest struct {
 
 	// Commission posts the manifest and the phase changes; BallotBox posts
 	// ballot batches; CredentialAuthority posts the credential list.
-	Commission          Party    `json:"commission"`
-	BallotBox           Party    `json:"ballot_box"`
+	Commission Party `json:"commission"`
+	BallotBox  Party `json:"ballot_box"`
+	// BallotBoxKey is the ballot box's receipt-signing key (a
+	// crypto/schnorr public key, 64 lowercase hex digits), so that voters
+	// check receipts against the board and not against the box's word.
+	// Optional; when empty it is left out of the encoding.
+	BallotBoxKey        string   `json:"ballot_box_key,omitempty"`
 	CredentialAuthority Party    `json:"credential_authority"`
 	Trustees            Trustees `json:"trustees"`
 	Mixers              []Party  `json:"mixers"`
@@ -278,6 +284,11 @@ func (m *Manifest) Validate() error {
 	}{{"commission", m.Commission}, {"ballot_box", m.BallotBox}, {"credential_authority", m.CredentialAuthority}} {
 		if err := checkParty(p.field, p.party); err != nil {
 			return err
+		}
+	}
+	if m.BallotBoxKey != "" {
+		if _, err := m.ReceiptKey(); err != nil {
+			return invalid("ballot_box_key", "%v", err)
 		}
 	}
 	t := m.Trustees
@@ -447,6 +458,25 @@ func checkParty(field string, p Party) error {
 		return invalid(field+".address", "%q: want 0x and 40 hexadecimal digits", p.Address)
 	}
 	return nil
+}
+
+// ReceiptKey returns the ballot box's receipt-signing key from
+// BallotBoxKey, or nil if the manifest names none. The key must be given as
+// 64 lowercase hex digits, the canonical encoding of a crypto/schnorr
+// public key.
+func (m *Manifest) ReceiptKey() (*schnorr.PublicKey, error) {
+	if m.BallotBoxKey == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(m.BallotBoxKey)
+	if err != nil || len(b) != schnorr.PublicKeySize || hex.EncodeToString(b) != m.BallotBoxKey {
+		return nil, fmt.Errorf("voting: ballot box key: want %d lowercase hex digits", 2*schnorr.PublicKeySize)
+	}
+	pk, err := schnorr.NewPublicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("voting: ballot box key: %w", err)
+	}
+	return pk, nil
 }
 
 // canonical returns m with its encoding choices made canonical: times in

@@ -1,6 +1,7 @@
 package voting_test
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veche/veche/crypto/schnorr"
 	"github.com/veche/veche/internal/golden"
 	"github.com/veche/veche/voting"
 )
@@ -134,6 +136,12 @@ func TestManifestValidation(t *testing.T) {
 		{"contests", func(m *voting.Manifest) { m.BallotStyles[0].Contests = m.BallotStyles[0].Contests[:2] }},
 		{"commission.address", func(m *voting.Manifest) { m.Commission.Address = "0x12" }},
 		{"ballot_box.name", func(m *voting.Manifest) { m.BallotBox.Name = "" }},
+		{"ballot_box_key", func(m *voting.Manifest) { m.BallotBoxKey = "00" }},
+		{"ballot_box_key", func(m *voting.Manifest) { m.BallotBoxKey = strings.Repeat("0", 64) }}, // the identity
+		{"ballot_box_key", func(m *voting.Manifest) { m.BallotBoxKey = strings.Repeat("ff", 32) }},
+		{"ballot_box_key", func(m *voting.Manifest) {
+			m.BallotBoxKey = strings.ToUpper(hex.EncodeToString(receiptKey(t).Public().Bytes()))
+		}},
 		{"trustees.threshold", func(m *voting.Manifest) { m.Trustees.Threshold = 0 }},
 		{"trustees.threshold", func(m *voting.Manifest) { m.Trustees.Threshold = 6 }},
 		{"trustees.members", func(m *voting.Manifest) { m.Trustees.Members = nil }},
@@ -151,6 +159,45 @@ func TestManifestValidation(t *testing.T) {
 		if _, err := m.Bytes(); err == nil {
 			t.Errorf("%s: Bytes encoded an invalid manifest", tc.field)
 		}
+	}
+}
+
+func receiptKey(t *testing.T) *schnorr.PrivateKey {
+	k, err := schnorr.GenerateKey(testRand("manifest: ballot box key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// The ballot box's receipt key, when the manifest names one, is part of
+// the encoding (and so of the fingerprint) and comes back as the key;
+// without it the encoding has no such field.
+func TestManifestBallotBoxKey(t *testing.T) {
+	m := example(t)
+	plain, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := m.ReceiptKey(); k != nil || err != nil || bytes.Contains(plain, []byte("ballot_box_key")) {
+		t.Fatalf("no key: ReceiptKey = %v, %v", k, err)
+	}
+	key := receiptKey(t)
+	m.BallotBoxKey = hex.EncodeToString(key.Public().Bytes())
+	b, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := voting.ParseManifest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.ReceiptKey()
+	if err != nil || !bytes.Equal(got.Bytes(), key.Public().Bytes()) {
+		t.Fatalf("ReceiptKey = %v, %v", got, err)
+	}
+	if bytes.Equal(plain, b) || voting.FingerprintOf(plain) == voting.FingerprintOf(b) {
+		t.Fatal("the key does not change the encoding")
 	}
 }
 
