@@ -13,6 +13,11 @@
 //   - Errors are RFC 9457 problem details (application/problem+json) with a
 //     type URI per kind of problem; a client error is a 4xx, never a 5xx,
 //     and no response or log line carries a ballot's contents.
+//   - Rate limits (ratelimit.go, [Limits]): per client address on every
+//     route and per credential on casts and audits, token buckets held in
+//     bounded tables; a refusal is 429 with Retry-After.
+//   - A credential's own history (GET /elections/{id}/history) is served
+//     only to a request signed with the credential ([HistoryMessage]).
 package api
 
 import (
@@ -22,11 +27,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/ballotbox"
@@ -41,16 +48,48 @@ type Server struct {
 	router chi.Router
 	mu     sync.Mutex
 	boxes  map[string]*ballotbox.Box
+	limits *limiter    // rate limits (ratelimit.go)
+	ident  identityAPI // residents and deliveries (identity.go)
+	where  *BoardInfo  // where the board is (board.go); nil: not on a chain
 }
 
-// New returns a Server reading from board.
+// Config configures a [Server] beyond its board.
+type Config struct {
+	// Limits are the rate limits; the zero Limits is none.
+	Limits Limits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client: a request from one of them is counted against the
+	// right-most address of that header that is not a trusted proxy. Any
+	// other request is counted against its TCP peer.
+	TrustedProxies []netip.Prefix
+	// Metrics, if not nil, registers the API's Prometheus collectors
+	// (veche_api_rate_limited_total{limit}, veche_api_rate_limit_buckets{limit}).
+	Metrics prometheus.Registerer
+}
+
+// New returns a Server reading from board, with no rate limits.
 func New(board bulletin.Reader, log *slog.Logger) *Server {
+	s, err := NewWithConfig(board, log, Config{})
+	if err != nil {
+		panic(err) // the zero Config is valid
+	}
+	return s
+}
+
+// NewWithConfig returns a Server reading from board, configured by cfg.
+// It fails if a limit is negative or the metrics cannot be registered.
+func NewWithConfig(board bulletin.Reader, log *slog.Logger, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Board: board, Log: log}
+	limits, err := newLimiter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Board: board, Log: log, limits: limits}
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
+	r.Use(s.limitAddresses)
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody+1)
@@ -75,9 +114,12 @@ func New(board bulletin.Reader, log *slog.Logger) *Server {
 		r.Post("/elections/{id}/ballots", s.cast)
 		r.Post("/elections/{id}/audits", s.audit)
 		r.Get("/elections/{id}/ballots/{code}", s.status)
+		r.Get("/elections/{id}/history", s.history)
+		r.Get("/board", s.board)
+		s.identityRoutes(r) // residents, sessions, /me (identity.go)
 	})
 	s.router = r
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.

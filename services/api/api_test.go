@@ -167,31 +167,49 @@ func TestReadEndpoints(t *testing.T) {
 	}
 }
 
-// Every route is described in the OpenAPI document.
+// Every route the router serves is described in the OpenAPI document,
+// with the 429 of the per-address limit (which covers every route), and
+// the document describes no route that is not served.
 func TestOpenAPICoversRoutes(t *testing.T) {
 	s := New(memboard.New(), nil)
 	rec := get(t, s, "/api/v1/openapi.json")
 	var doc struct {
-		OpenAPI string                    `json:"openapi"`
-		Paths   map[string]map[string]any `json:"paths"`
+		OpenAPI string `json:"openapi"`
+		Paths   map[string]map[string]struct {
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi.json: %v", err)
 	}
+	served := map[string]bool{}
 	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		p := strings.TrimPrefix(strings.TrimSuffix(route, "/"), "/api/v1")
+		served[strings.ToLower(method)+" "+p] = true
 		ops, ok := doc.Paths[p]
 		if !ok {
 			t.Errorf("route %s %s is not in openapi.json", method, route)
 			return nil
 		}
-		if _, ok := ops[strings.ToLower(method)]; !ok {
+		op, ok := ops[strings.ToLower(method)]
+		if !ok {
 			t.Errorf("method %s of %s is not in openapi.json", method, route)
+			return nil
+		}
+		if _, ok := op.Responses["429"]; !ok {
+			t.Errorf(`%s %s: no 429 response in openapi.json (every route is rate limited: add "429": {"$ref": "#/components/responses/RateLimited"})`, method, route)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			if !served[m+" "+p] {
+				t.Errorf("openapi.json describes %s %s, which the router does not serve", strings.ToUpper(m), p)
+			}
+		}
 	}
 }
 

@@ -61,6 +61,10 @@ func receiptJSON(rc *voting.Receipt) receiptResponse {
 // refusal of a voter's input is a 4xx naming the rule, never the contents.
 func (s *Server) castProblem(w http.ResponseWriter, err error) {
 	switch {
+	case errors.Is(err, errTooLarge):
+		problem(w, http.StatusRequestEntityTooLarge, "request-too-large", "The request body is too large", err.Error())
+	case errors.Is(err, errContentType):
+		problem(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body must be application/json", err.Error())
 	case errors.Is(err, errBadJSON):
 		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.Is(err, voting.ErrMalformedBallot), errors.Is(err, voting.ErrInvalidAudit), errors.Is(err, ballotbox.ErrTooLarge):
@@ -96,7 +100,22 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "ballot: not standard base64")
 		return
 	}
+	settle := func(*voting.Receipt, error) {}
+	if s.limits.byCredential != nil {
+		// The credential's budget: read the credential by decoding the
+		// ballot (cheap next to verifying it); a ballot that does not
+		// decode is refused without touching any budget.
+		bal, err := voting.ParseBallot(b, box.Manifest())
+		if err != nil {
+			s.castProblem(w, err)
+			return
+		}
+		if settle, ok = s.chargeCredential(w, box, bal.Credential()); !ok {
+			return
+		}
+	}
 	rc, err := box.Cast(r.Context(), b)
+	settle(rc, err)
 	if err != nil {
 		s.castProblem(w, err)
 		return
@@ -120,7 +139,19 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "audit: not standard base64")
 		return
 	}
+	settle := func(*voting.Receipt, error) {}
+	if s.limits.byCredential != nil {
+		a, err := voting.ParseAudit(b, box.Manifest())
+		if err != nil {
+			s.castProblem(w, err)
+			return
+		}
+		if settle, ok = s.chargeCredential(w, box, a.Ballot.Credential()); !ok {
+			return
+		}
+	}
 	rc, err := box.Audit(r.Context(), b)
+	settle(rc, err)
 	if err != nil {
 		s.castProblem(w, err)
 		return
@@ -149,13 +180,34 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusInternalServerError, "internal", "Internal error", "")
 		return
 	}
-	out := map[string]any{"receipt": receiptJSON(st.Receipt), "posted": st.Posted, "refused": st.Refused}
+	out := statusResponse{Receipt: receiptJSON(st.Receipt), Posted: st.Posted, Refused: st.Refused}
 	if st.Posted {
-		out["seq"] = st.Seq
+		out.Seq = &st.Seq
 		if len(st.Proof) > 0 {
-			out["merkle_root"] = hex.EncodeToString(st.Root[:])
-			out["inclusion_proof"] = base64.StdEncoding.EncodeToString(st.Proof)
+			out.MerkleRoot = hex.EncodeToString(st.Root[:])
+			out.InclusionProof = base64.StdEncoding.EncodeToString(st.Proof)
 		}
 	}
+	if loc := st.Location; loc != nil {
+		out.Block = &loc.Block
+		out.BlockHash = "0x" + hex.EncodeToString(loc.BlockHash[:])
+		out.Transaction = "0x" + hex.EncodeToString(loc.Tx[:])
+	}
 	writeJSON(w, out)
+}
+
+// statusResponse is a ballot's status (docs/spec/ballotbox.md, sections 5
+// and 8): seq once its board entry is posted, with merkle_root and
+// inclusion_proof for a cast ballot; block, block_hash and transaction once
+// the box knows where that entry is on the chain (0x-prefixed hex hashes).
+type statusResponse struct {
+	Receipt        receiptResponse `json:"receipt"`
+	Posted         bool            `json:"posted"`
+	Refused        bool            `json:"refused"`
+	Seq            *uint64         `json:"seq,omitempty"`
+	MerkleRoot     string          `json:"merkle_root,omitempty"`
+	InclusionProof string          `json:"inclusion_proof,omitempty"`
+	Block          *uint64         `json:"block,omitempty"`
+	BlockHash      string          `json:"block_hash,omitempty"`
+	Transaction    string          `json:"transaction,omitempty"`
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -27,8 +28,8 @@ var errBadJSON = errors.New("malformed JSON")
 // decoder would accept "Ballot" for "ballot"), unknown fields, trailing
 // data, and a content type other than application/json.
 func decodeStrict(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return fmt.Errorf("%w: content type %q, want application/json", errBadJSON, ct)
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+		return fmt.Errorf("%w: content type %q, want application/json", errContentType, ct)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	if err != nil {
@@ -51,7 +52,17 @@ func decodeStrict(r *http.Request, v any) error {
 	return nil
 }
 
+// isJSON reports whether content type ct is application/json (with
+// parameters, such as charset, or not).
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/json"
+}
+
 var errTooLarge = fmt.Errorf("%w: the body is over %d bytes", errBadJSON, MaxBody)
+
+// errContentType: the request is not application/json.
+var errContentType = fmt.Errorf("%w: unsupported media type", errBadJSON)
 
 // fieldNames returns the exact JSON names of v's struct fields, for the
 // case check (top level only: request documents here are flat).

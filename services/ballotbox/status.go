@@ -17,7 +17,8 @@ import (
 // election's topic: a client reads that entry from the board itself,
 // checks it with [voting.ParseBatch] and the proof with [voting.VerifyInclusion]. An
 // audited ballot's entry (kind audited-ballot) holds the audit record
-// itself and has no proof.
+// itself and has no proof. Location says where the entry is on the chain
+// (docs/spec/ballotbox.md, "Where the entry is on the chain").
 type Status struct {
 	Receipt *voting.Receipt
 	Posted  bool
@@ -28,6 +29,11 @@ type Status struct {
 	Seq     uint64   // the board entry's sequence number in the topic, if posted
 	Root    [32]byte // the batch's Merkle root, if posted and cast
 	Proof   []byte   // the inclusion proof (InclusionProof.Bytes), if posted and cast
+	// Location is where entry Seq is on the chain: the block and the
+	// transaction that posted it. It is nil until the entry is posted, on
+	// a board without blocks (one that is not a [bulletin.Locator]), and
+	// while the chain cannot be asked (the status is then still given).
+	Location *bulletin.Location
 }
 
 // Status returns the state of the ballot with tracking code tc, cast or
@@ -66,6 +72,7 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 		return st, nil
 	}
 	st.Posted, st.Seq = true, uint64(posted.Int64)
+	st.Location = b.locate(ctx, st.Seq)
 	if r.Kind != voting.ReceiptCast {
 		return st, nil
 	}
@@ -84,6 +91,26 @@ func (b *Box) Status(ctx context.Context, tc voting.TrackingCode) (*Status, erro
 	}
 	st.Root, st.Proof = batch.Root, proof.Bytes()
 	return st, nil
+}
+
+// locate returns where the election topic's entry seq is on the chain, or
+// nil if the board cannot tell (it has no blocks, or the node did not
+// answer: logged, as the rest of the status stands without it). The
+// board remembers the locations of the entries it posted and found
+// (ethboard), so this asks the chain at most once per entry.
+func (b *Box) locate(ctx context.Context, seq uint64) *bulletin.Location {
+	l, ok := b.board.(bulletin.Locator)
+	if !ok {
+		return nil
+	}
+	loc, err := l.Locate(ctx, b.topic, seq)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.cfg.Logger.Warn("ballotbox: locating a posted entry on the chain", "election", b.m.ID, "entry", seq, "err", err)
+		}
+		return nil
+	}
+	return &loc
 }
 
 // Counted reads election m's topic from r and returns the ballot that

@@ -69,7 +69,12 @@
 // resident, per election, one hybrid ciphertext bound to the resident and
 // the election by its associated data ([DeliveryAD]), typically the
 // resident's private election credential ([Service.Deliver],
-// [Service.Delivery]).
+// [Service.Delivery]). A credential authority issuing an election finds its
+// voters' keys ([Service.Recipients], [Service.RecipientsWithRole]) and
+// delivers to all of them in one transaction ([Service.DeliverAll]), so
+// that an interrupted issuance leaves all or nothing; deliveries of an
+// issuance whose credential list never reached the board can be withdrawn
+// ([Service.WithdrawDeliveries]).
 //
 // # Secrets
 //

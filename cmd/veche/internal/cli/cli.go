@@ -131,10 +131,13 @@ prints the settings in force and where the file was found.`,
 		a.benchCommand(),
 		a.boardCommand(),
 		a.electionCommand(),
+		a.credentialsCommand(),
+		a.residentsCommand(),
 		a.mixCommand(),
 		a.trusteeCommand(),
 		a.tallyCommand(),
 		a.serveCommand(),
+		a.voterCommand(),
 	)
 	return root
 }

@@ -8,13 +8,16 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 
 	"github.com/veche/veche/crypto/schnorr"
 	"github.com/veche/veche/services/api"
@@ -28,6 +31,10 @@ func (a *app) serveCommand() *cobra.Command {
 		listen, dbURL string
 		boxes         []string
 	)
+	var ratePerAddress, ratePerCredential float64 // the API's rate limits (api.Limits)
+	var trustedProxies []string
+	var publicRPC string      // advertised at /api/v1/board instead of /chain (servechain.go)
+	var selfRegistration bool // identity: POST /api/v1/residents open to anyone
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the voter API on the configured board (embedded chain by default)",
@@ -44,19 +51,65 @@ acknowledging it with a signed receipt, posts them to the board in batches,
 and answers status queries with inclusion proofs. The receipt-signing key is
 kept in DATA/ballotbox-ELECTION.key (created on first use, mode 0600).
 
+Requests are rate limited: per client address on every route (default 50/s,
+burst 100; --rate-per-address) and per credential on casts and audits
+(default 1/s, burst 5; --rate-per-credential); 0 turns a limit off. A refused
+request gets 429 with Retry-After. Behind a reverse proxy, name it with
+--trusted-proxy so that X-Forwarded-For gives the client's address.
+
+It is also the identity layer's front (docs/credentials.md): residents
+register (POST /api/v1/residents), log in for bearer tokens (/api/v1/sessions),
+register the key their credentials are sealed to (PUT /api/v1/me/encryption-key)
+and fetch what a credential authority delivered (/api/v1/me/credentials). The
+identity store is the ballot box's database (--db); its server secret is kept
+in DATA/identity.secret (created on first use, mode 0600; never change or lose
+it: every password and pseudonym depends on it). --self-registration (on by
+default) lets anyone register; a city deployment that registers residents from
+its own identity provider turns it off.
+
 While it runs it holds the embedded chain: other veche commands on the same
-data directory must wait, or use a node with --rpc.`,
+data directory must wait, or use a node with --rpc. It serves that chain
+read-only over JSON-RPC at /chain (the methods a reader needs, bounded), so
+that clients read and check the board themselves while it runs, e.g.
+  veche --rpc http://127.0.0.1:8080/chain --contract ADDRESS board tail TOPIC
+GET /api/v1/board tells clients the contract, the chain id and where to read
+it: /chain, or the node given with --public-rpc (in production, a public
+node; on --rpc nothing is served at /chain).`,
 		Example: `  veche serve
   veche serve --listen 0.0.0.0:8080 --rpc https://node.example.org --contract 0x...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := checkPublicRPC(publicRPC); err != nil {
+				return err
+			}
 			b, err := a.openBoard(ctx)
 			if err != nil {
 				return err
 			}
 			defer b.Close()
-			server := api.New(b, a.log)
+			limits := api.DefaultLimits
+			limits.PerAddress, limits.PerCredential = rate.Limit(ratePerAddress), rate.Limit(ratePerCredential)
+			var proxies []netip.Prefix
+			for _, p := range trustedProxies {
+				pfx, err := netip.ParsePrefix(p)
+				if err != nil {
+					return fmt.Errorf("serve: --trusted-proxy %q: not a CIDR prefix", p)
+				}
+				proxies = append(proxies, pfx)
+			}
+			apiMetrics := prometheus.NewRegistry() // this server's collectors, served with the default ones
+			server, err := api.NewWithConfig(b, a.log, api.Config{Limits: limits, TrustedProxies: proxies, Metrics: apiMetrics})
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			ident, closeIdent, err := a.openIdentity(ctx, dbURL)
+			if err != nil {
+				return fmt.Errorf("serve: the identity store: %w", err)
+			}
+			defer closeIdent()
+			server.SetIdentity(ident, api.IdentityOptions{SelfRegistration: selfRegistration})
+			go pruneIdentity(ctx, ident, a.log, time.Hour)
 			for _, id := range boxes {
 				box, closeBox, err := a.openBox(ctx, b, id, dbURL)
 				if err != nil {
@@ -73,7 +126,10 @@ data directory must wait, or use a node with --rpc.`,
 			}
 			mux := http.NewServeMux()
 			mux.Handle("/api/", server)
-			mux.Handle("/metrics", promhttp.Handler())
+			mux.Handle("/metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, apiMetrics}, promhttp.HandlerOpts{}))
+			if err := a.serveChain(mux, server, b, publicRPC); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
@@ -99,7 +155,12 @@ data directory must wait, or use a node with --rpc.`,
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	cmd.Flags().StringSliceVar(&boxes, "box", nil, "take ballots for these elections (the board account, --chain-key, must be the manifest's ballot box)")
-	cmd.Flags().StringVar(&dbURL, "db", "", "the ballot box's database: sqlite:PATH or postgres://... (default sqlite: in the data directory)")
+	cmd.Flags().Float64Var(&ratePerAddress, "rate-per-address", float64(api.DefaultLimits.PerAddress), "requests per second per client address, on every route (burst 100; 0 = no limit)")
+	cmd.Flags().Float64Var(&ratePerCredential, "rate-per-credential", float64(api.DefaultLimits.PerCredential), "casts and audits per second per credential (burst 5; 0 = no limit)")
+	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (repeatable)")
+	cmd.Flags().StringVar(&publicRPC, "public-rpc", "", "a public node's JSON-RPC URL to advertise at /api/v1/board instead of /chain")
+	cmd.Flags().StringVar(&dbURL, "db", "", "the database of the ballot box and the identity layer: sqlite:PATH or postgres://... (default sqlite: in the data directory)")
+	cmd.Flags().BoolVar(&selfRegistration, "self-registration", true, "let anyone register as a resident (POST /api/v1/residents); turn off when residents come from the city's identity provider")
 	return cmd
 }
 
