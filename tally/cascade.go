@@ -75,6 +75,9 @@ func ReadMixRecord(ctx context.Context, r bulletin.Reader, topic bulletin.TopicI
 	err := forEachArtefact(ctx, r, topic, func(kind bulletin.Kind, payload []byte, seq uint64, poster bulletin.Address) {
 		switch kind {
 		case bulletin.KindTallyInput:
+			if len(payload) > 0 && InputType(payload[0]) != InputList {
+				return // totals and the reconciliation are not the mix net's (aggregate.go)
+			}
 			if poster != commission {
 				reject(seq, kind, poster, ListName(payload), errors.New("a tally input not posted by the commission"))
 				return

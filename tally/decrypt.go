@@ -15,7 +15,7 @@ import (
 // A DecryptionRecord is one trustee's partial decryption of one list (kind
 // decryption-share): the list's name and digest, and the
 // threshold.PartialDecryption of its ciphertexts, row by row, component by
-// component (docs/spec/mixnet.md, "Decryption").
+// component (docs/spec/tally.md, section 4).
 type DecryptionRecord struct {
 	List    string
 	Digest  [32]byte

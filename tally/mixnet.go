@@ -105,7 +105,8 @@ func (l *List) Digest() [32]byte {
 }
 
 // A TallyInput is the list the commission posts for the mixers (kind
-// tally-input): the counted ballots of one mixnet contest, in board order.
+// tally-input): the counted ballots of one mixnet contest, in the order of
+// their tracking codes (docs/spec/tally.md).
 type TallyInput struct {
 	List
 }
