@@ -79,11 +79,8 @@ func violations(all map[string]*pkg) []string {
 		for _, imp := range p.Imports {
 			switch {
 			case under(path, "crypto") && !(std(imp) || under(imp, "crypto") ||
-				inModule(imp, "filippo.io/edwards25519", "golang.org/x/crypto", "golang.org/x/sys/cpu")):
-				// golang.org/x/sys/cpu: CPU feature detection for the
-				// AVX2 table scans (docs/decisions/0012-avx2-table-scans.md),
-				// as golang.org/x/crypto itself uses it.
-				why := "crypto may import only the standard library, crypto/..., filippo.io/edwards25519, golang.org/x/crypto and golang.org/x/sys/cpu"
+				inModule(imp, "filippo.io/edwards25519", "golang.org/x/crypto")):
+				why := "crypto may import only the standard library, crypto/..., filippo.io/edwards25519 and golang.org/x/crypto"
 				if inModule(imp, "github.com/gtank/ristretto255") {
 					why = "gtank/ristretto255 is a reference for _test files only"
 				}

@@ -1,5 +1,11 @@
 package group
 
+import (
+	"crypto/subtle"
+
+	"filippo.io/edwards25519/field"
+)
+
 // A FixedBase is a precomputed table for constant-time multiplication of one
 // element that is used many times, such as an election public key: with it,
 // [Element.FixedBaseMult] costs about as much as [Element.ScalarBaseMult]
@@ -7,10 +13,10 @@ package group
 //
 // The table has the layout of ref10's and filippo.io/edwards25519's base
 // point table: for i = 0 … 31 and j = 1 … 8 it holds j·256^i·P in affine
-// cached form, each row starting with the identity (36 KiB). A FixedBase is read-only after construction and safe
+// cached form (30 KiB). A FixedBase is read-only after construction and safe
 // for concurrent use.
 type FixedBase struct {
-	table [32]multiplesTable
+	table [32][8]affineCached
 }
 
 // NewFixedBase returns the table for e. Building it costs about as much as
@@ -47,10 +53,7 @@ func NewFixedBase(e *Element) *FixedBase {
 	batchToAffine(flat, ptrs, nil)
 	fb := new(FixedBase)
 	for i := range 32 {
-		fb.table[i][0].setIdentity()
-		for j := range 8 {
-			fb.table[i][j+1].affineCached = flat[8*i+j]
-		}
+		copy(fb.table[i][:], flat[8*i:8*i+8])
 	}
 	return fb
 }
@@ -71,19 +74,48 @@ func (e *Element) FixedBaseMult(fb *FixedBase, s *Scalar) *Element {
 	var q affineCached
 	acc.identity()
 	for k := 1; k < 64; k += 2 {
-		fb.table[k/2].selectSigned(&q, digits[k])
+		selectAffine(&q, &fb.table[k/2], digits[k])
 		acc.fromCompleted(cp.addAffine(&acc, &q))
 	}
 	for range 4 {
 		acc.fromCompleted(cp.double(&acc))
 	}
 	for k := 0; k < 64; k += 2 {
-		fb.table[k/2].selectSigned(&q, digits[k])
+		selectAffine(&q, &fb.table[k/2], digits[k])
 		acc.fromCompleted(cp.addAffine(&acc, &q))
 	}
 	acc.toEdwards(&e.p)
 	e.encOK = false
 	return e
+}
+
+// selectAffine sets q = d·P for −8 ≤ d ≤ 8, where table holds 1·P … 8·P,
+// in constant time: it reads every entry, keeping the wanted one with
+// masks (field.Element.Select), and conditionally negates the result.
+// (Scanning with 256-bit AVX2 masks into a padded copy took fewer
+// instructions but more time on the development machine:
+// docs/decisions/0012-constant-time-msm.md.)
+func selectAffine(q *affineCached, table *[8]affineCached, d int8) {
+	// |d| and the sign of d without branches.
+	sign := uint8(d) >> 7
+	abs := uint8(d) ^ -sign // ones' complement when negative
+	abs += sign             // two's complement
+	// The identity: (y+x)/2 = (y−x)/2 = 1/2, d·x·y = 0.
+	q.YplusX.Set(feHalf)
+	q.YminusX.Set(feHalf)
+	q.T2d.Zero()
+	for j := range 8 {
+		cond := subtle.ConstantTimeByteEq(abs, uint8(j+1))
+		e := &table[j]
+		q.YplusX.Select(&e.YplusX, &q.YplusX, cond)
+		q.YminusX.Select(&e.YminusX, &q.YminusX, cond)
+		q.T2d.Select(&e.T2d, &q.T2d, cond)
+	}
+	neg := int(sign)
+	q.YplusX.Swap(&q.YminusX, neg)
+	var t field.Element
+	t.Negate(&q.T2d)
+	q.T2d.Select(&t, &q.T2d, neg)
 }
 
 // signedRadix16 returns s = Σ d_k·16^k with −8 ≤ d_k ≤ 8, in constant time.

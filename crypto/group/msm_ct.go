@@ -1,9 +1,11 @@
 package group
 
-import "errors"
+import (
+	"errors"
+)
 
 // ctMSMChunk is the number of terms of one constant-time sub-sum: its
-// lookup tables (9 × 128 bytes a term) stay in the L2 cache.
+// lookup tables (8 × 120 bytes a term) stay in the L2 cache.
 const ctMSMChunk = 128
 
 // MultiScalarMult sets e = Σ scalars[i]·elements[i] and returns e, in time
@@ -17,7 +19,7 @@ const ctMSMChunk = 128
 // sub-sum, batchExtToAffine), then for each of the 64 digit positions, from
 // the top, the accumulator is multiplied by 16 and every term's digit
 // multiple is added, read with a constant-time scan of the term's table
-// (multiplesTable.selectSigned). The elements are public; only the digits
+// (selectAffine). The elements are public; only the digits
 // are secret, and they choose neither a branch nor an address.
 func (e *Element) MultiScalarMult(scalars []*Scalar, elements []*Element) (*Element, error) {
 	if len(scalars) != len(elements) {
@@ -25,7 +27,7 @@ func (e *Element) MultiScalarMult(scalars []*Scalar, elements []*Element) (*Elem
 	}
 	n := len(scalars)
 	chunk := min(n, ctMSMChunk)
-	tables := make([]multiplesTable, chunk)
+	tables := make([][8]affineCached, chunk)
 	digits := make([][64]int8, chunk)
 	multiples := make([]extPoint, 8*chunk)
 	flat := make([]affineCached, 8*chunk)
@@ -48,10 +50,7 @@ func (e *Element) MultiScalarMult(scalars []*Scalar, elements []*Element) (*Elem
 		}
 		batchExtToAffine(flat[:8*m], multiples[:8*m])
 		for i := range m {
-			tables[i][0].setIdentity()
-			for j := range 8 {
-				tables[i][j+1].affineCached = flat[8*i+j]
-			}
+			copy(tables[i][:], flat[8*i:8*i+8])
 		}
 		acc.identity()
 		for k := 63; k >= 0; k-- {
@@ -61,7 +60,7 @@ func (e *Element) MultiScalarMult(scalars []*Scalar, elements []*Element) (*Elem
 				}
 			}
 			for i := range m {
-				tables[i].selectSigned(&q, digits[i][k])
+				selectAffine(&q, &tables[i], digits[i][k])
 				acc.fromCompleted(cp.addAffine(&acc, &q))
 			}
 		}
