@@ -29,8 +29,9 @@
 //     board with the evidence; [PostResults], [ReadResults] and
 //     [CheckResults] publish and check the result record (result.go).
 //
-// The universal verifier (`veche verify`) is to come; it calls the
-// checkers above in the order of the steps of docs/spec/verification.md.
+// The universal verifier (`veche verify`) is package tally/verify; it calls
+// the checkers above in the order of the steps of
+// docs/spec/verification.md.
 //
 // HAZARD: weeding trusts the credential list and the joint key it is
 // given; a verifier reads both from the board and checks them first

@@ -138,6 +138,7 @@ prints the settings in force and where the file was found.`,
 		a.tallyCommand(),
 		a.serveCommand(),
 		a.voterCommand(),
+		a.verifyCommand(),
 	)
 	return root
 }

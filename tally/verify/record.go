@@ -1,0 +1,253 @@
+package verify
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/veche/veche/bulletin"
+)
+
+// RecordFormat names the format of an exported election record
+// (docs/spec/verification.md, section 3): the first line of the file.
+const RecordFormat = "veche-record/v1"
+
+// maxRecordLine is the longest line a record may have: an entry of
+// bulletin.MaxPayload bytes in hex, with its other fields.
+const maxRecordLine = 2*bulletin.MaxPayload + 4096
+
+// ErrRecord is wrapped by every error reading a record file that is not
+// well formed.
+var ErrRecord = errors.New("verify: malformed record")
+
+// A RecordHeader is the first line of a record: where the entries come
+// from and what the board stored when they were exported.
+type RecordHeader struct {
+	Format   string `json:"format"`   // RecordFormat
+	Election string `json:"election"` // the election id
+	Topic    string `json:"topic"`    // the topic id, 64 hexadecimal digits
+	// Contract is the board contract's address (0x and 40 hexadecimal
+	// digits) and ChainID its chain's id; both empty (zero) for a board
+	// that is not on a chain.
+	Contract string `json:"contract,omitempty"`
+	ChainID  uint64 `json:"chain_id,omitempty"`
+	// Entries and Head are the topic's entry count and hash-chain head
+	// as the board stored them when the record was exported.
+	Entries uint64 `json:"entries"`
+	Head    string `json:"head"`
+}
+
+// recordEntry is one entry line of a record.
+type recordEntry struct {
+	Seq      uint64 `json:"seq"`
+	Kind     uint16 `json:"kind"`
+	KindName string `json:"kind_name,omitempty"`
+	Poster   string `json:"poster"`
+	Payload  string `json:"payload"`
+	Head     string `json:"head"`
+}
+
+// A Record is an election's topic as exported from a board: the header and
+// the entries in the order of the file. It is a [bulletin.Reader] of its
+// one topic, whose Head is the header's (what the board stored), so that
+// [Verify] checks the entries against it. A Record is not safe for
+// concurrent modification; reading it concurrently is.
+type Record struct {
+	Header RecordHeader
+	Log    []bulletin.Entry
+
+	topic bulletin.TopicID
+	head  [32]byte
+}
+
+var _ bulletin.Reader = (*Record)(nil)
+
+// NewRecord returns a record of the given entries of election id, with
+// the head and count the board stores (for a record built in memory).
+func NewRecord(id string, topic bulletin.TopicID, entries []bulletin.Entry, head [32]byte, count uint64) *Record {
+	return &Record{
+		Header: RecordHeader{Format: RecordFormat, Election: id, Topic: topic.String(), Entries: count,
+			Head: hex.EncodeToString(head[:])},
+		Log: entries, topic: topic, head: head,
+	}
+}
+
+// Topic returns the record's topic id.
+func (r *Record) Topic() bulletin.TopicID { return r.topic }
+
+// EntriesOf returns the entries at positions from … to−1 of the file
+// (which are sequence numbers from … to−1 unless the file has a gap, which
+// the hash-chain check then reports), clipped to the entries there are.
+func (r *Record) EntriesOf(from, to uint64) []bulletin.Entry {
+	n := uint64(len(r.Log))
+	from, to = min(from, n), min(to, n)
+	return r.Log[from:to]
+}
+
+// Entries implements [bulletin.Reader] for the record's topic. The entries
+// returned share their payloads with the record: callers must not modify
+// them.
+func (r *Record) Entries(ctx context.Context, topic bulletin.TopicID, from, to uint64) ([]bulletin.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if topic != r.topic {
+		return nil, fmt.Errorf("%w: %v (the record holds topic %v)", bulletin.ErrUnknownTopic, topic, r.topic)
+	}
+	if from > to {
+		return nil, fmt.Errorf("verify: entries from %d to %d: from is after to", from, to)
+	}
+	return r.EntriesOf(from, to), nil
+}
+
+// Head implements [bulletin.Reader]: the head and count of the header.
+func (r *Record) Head(ctx context.Context, topic bulletin.TopicID) ([32]byte, uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return [32]byte{}, 0, err
+	}
+	if topic != r.topic {
+		return [32]byte{}, 0, fmt.Errorf("%w: %v (the record holds topic %v)", bulletin.ErrUnknownTopic, topic, r.topic)
+	}
+	return r.head, r.Header.Entries, nil
+}
+
+// WriteRecord exports the topic of election id from board r to w: the
+// header (with contract and chainID, which may be empty and zero) and
+// every entry up to the count the board reports when the export starts,
+// one JSON object per line (docs/spec/verification.md, section 3). The
+// entries are written as the board gives them, unchecked: checking them
+// is the verifier's work.
+func WriteRecord(ctx context.Context, w io.Writer, r bulletin.Reader, id, contract string, chainID uint64, topic bulletin.TopicID) error {
+	head, count, err := r.Head(ctx, topic)
+	if err != nil {
+		return fmt.Errorf("verify: election %s: %w", id, err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	enc := json.NewEncoder(bw)
+	h := RecordHeader{Format: RecordFormat, Election: id, Topic: topic.String(), Contract: contract, ChainID: chainID,
+		Entries: count, Head: hex.EncodeToString(head[:])}
+	if err := enc.Encode(h); err != nil {
+		return fmt.Errorf("verify: writing the record: %w", err)
+	}
+	for from := uint64(0); from < count; {
+		es, err := r.Entries(ctx, topic, from, min(from+readPage, count))
+		if err != nil {
+			return fmt.Errorf("verify: election %s: %w", id, err)
+		}
+		if len(es) == 0 {
+			return fmt.Errorf("verify: election %s: the board returned no entry from %d, its count is %d", id, from, count)
+		}
+		for _, e := range es {
+			if err := enc.Encode(recordEntry{Seq: e.Seq, Kind: uint16(e.Kind), KindName: e.Kind.String(),
+				Poster: e.Poster.String(), Payload: hex.EncodeToString(e.Payload), Head: hex.EncodeToString(e.Head[:])}); err != nil {
+				return fmt.Errorf("verify: writing the record: %w", err)
+			}
+		}
+		from += uint64(len(es))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("verify: writing the record: %w", err)
+	}
+	return nil
+}
+
+// ReadRecord reads a record written by [WriteRecord]. It checks the form
+// of every line (the header's format, hexadecimal fields of the right
+// lengths, a defined kind whose name, if given, matches its number) but
+// not the hash chain, the count or the sequence numbers: [Verify] does,
+// and names the entry at fault.
+func ReadRecord(rd io.Reader) (*Record, error) {
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 0, 1<<16), maxRecordLine)
+	line := 0
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: line %d: %s", ErrRecord, line, fmt.Sprintf(format, args...))
+	}
+	r := &Record{}
+	for sc.Scan() {
+		line++
+		text := sc.Bytes()
+		if line == 1 {
+			if err := strictJSON(text, &r.Header); err != nil {
+				return nil, bad("the header: %v", err)
+			}
+			h := &r.Header
+			if h.Format != RecordFormat {
+				return nil, bad("format %q, want %q", h.Format, RecordFormat)
+			}
+			if h.Election == "" {
+				return nil, bad("no election id")
+			}
+			if err := decodeHex(h.Topic, r.topic[:]); err != nil {
+				return nil, bad("topic: %v", err)
+			}
+			if err := decodeHex(h.Head, r.head[:]); err != nil {
+				return nil, bad("head: %v", err)
+			}
+			continue
+		}
+		var re recordEntry
+		if err := strictJSON(text, &re); err != nil {
+			return nil, bad("%v", err)
+		}
+		e := bulletin.Entry{Topic: r.topic, Seq: re.Seq, Kind: bulletin.Kind(re.Kind)}
+		if !e.Kind.Valid() {
+			return nil, bad("entry %d: undefined kind %d", re.Seq, re.Kind)
+		}
+		if re.KindName != "" && re.KindName != e.Kind.String() {
+			return nil, bad("entry %d: kind %d is %q, not %q", re.Seq, re.Kind, e.Kind.String(), re.KindName)
+		}
+		if hexPoster, ok := strings.CutPrefix(strings.ToLower(re.Poster), "0x"); !ok || decodeHex(hexPoster, e.Poster[:]) != nil {
+			return nil, bad("entry %d: poster %q is not 0x and 40 hexadecimal digits", re.Seq, re.Poster)
+		}
+		if err := decodeHex(re.Head, e.Head[:]); err != nil {
+			return nil, bad("entry %d: head: %v", re.Seq, err)
+		}
+		p, err := hex.DecodeString(re.Payload)
+		if err != nil {
+			return nil, bad("entry %d: payload: %v", re.Seq, err)
+		}
+		if len(p) > bulletin.MaxPayload {
+			return nil, bad("entry %d: payload of %d bytes, the limit is %d", re.Seq, len(p), bulletin.MaxPayload)
+		}
+		e.Payload = p
+		r.Log = append(r.Log, e)
+	}
+	if err := sc.Err(); err != nil {
+		line++
+		return nil, bad("%v", err)
+	}
+	if line == 0 {
+		return nil, fmt.Errorf("%w: an empty file", ErrRecord)
+	}
+	return r, nil
+}
+
+// strictJSON decodes one JSON object into v, refusing unknown fields and
+// anything after the object.
+func strictJSON(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("more than one JSON value on the line")
+	}
+	return nil
+}
+
+// decodeHex decodes exactly len(dst) bytes of hexadecimal s into dst.
+func decodeHex(s string, dst []byte) error {
+	if len(s) != 2*len(dst) {
+		return fmt.Errorf("%d hexadecimal digits, want %d", len(s), 2*len(dst))
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err
+}
