@@ -645,6 +645,25 @@ type readerFrom struct {
 	from uint64
 }
 
+// readerUntil is a bulletin.Reader that ends before entry until: what a
+// checker reads when only the entries posted before a record count.
+type readerUntil struct {
+	bulletin.Reader
+	until uint64
+}
+
+// Head implements bulletin.Reader: the count is at most r.until (the head
+// is the board's; the readers of this package use only the count).
+func (r readerUntil) Head(ctx context.Context, topic bulletin.TopicID) ([32]byte, uint64, error) {
+	h, n, err := r.Reader.Head(ctx, topic)
+	return h, min(n, r.until), err
+}
+
+// Entries implements bulletin.Reader, with nothing from r.until on.
+func (r readerUntil) Entries(ctx context.Context, topic bulletin.TopicID, a, b uint64) ([]bulletin.Entry, error) {
+	return r.Reader.Entries(ctx, topic, a, min(b, r.until))
+}
+
 // Entries implements bulletin.Reader, with nothing before r.from.
 func (r readerFrom) Entries(ctx context.Context, topic bulletin.TopicID, a, b uint64) ([]bulletin.Entry, error) {
 	if b <= r.from {

@@ -162,18 +162,24 @@ func (c *Cascade) Verify(rec *MixRecord, list string, progress func(k int)) (*Li
 }
 
 // shuffleOf returns mixer k's first shuffle record of list, or a MixError
-// for a missing one (or one that did not decode).
+// for a missing one or one whose first entry did not decode (a later entry
+// does not repair it: docs/spec/mixnet.md, section 3).
 func (c *Cascade) shuffleOf(rec *MixRecord, list string, k int) (*PostedShuffle, error) {
+	var first *PostedShuffle
 	for i := range rec.Shuffles[list] {
-		s := &rec.Shuffles[list][i]
-		if s.Poster == c.Mixers[k] {
-			return s, nil
+		if s := &rec.Shuffles[list][i]; s.Poster == c.Mixers[k] {
+			first = s
+			break
 		}
 	}
 	for _, r := range rec.Rejected {
-		if r.Kind == bulletin.KindShuffle && r.Poster == c.Mixers[k] && (r.List == list || r.List == "") {
+		if r.Kind == bulletin.KindShuffle && r.Poster == c.Mixers[k] && (r.List == list || r.List == "") &&
+			(first == nil || r.Seq < first.Seq) {
 			return nil, &MixError{List: list, Position: k, Mixer: c.Mixers[k], Seq: r.Seq, Err: r.Err}
 		}
+	}
+	if first != nil {
+		return first, nil
 	}
 	return nil, &MixError{List: list, Position: k, Mixer: c.Mixers[k], Err: ErrMissingShuffle}
 }

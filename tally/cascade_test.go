@@ -243,6 +243,16 @@ func TestCascadeBlame(t *testing.T) {
 		{"garbage", func(t *testing.T, f *fixture) {
 			post(t, f.board.As(f.cascade.Mixers[1]), f.m.Topic(), bulletin.KindShuffle, []byte{1, 5, 'm', 'a', 'y', 'o', 'r', 0, 0})
 		}, tally.ErrMalformed},
+		{"garbage, then an honest shuffle", func(t *testing.T, f *fixture) {
+			post(t, f.board.As(f.cascade.Mixers[1]), f.m.Topic(), bulletin.KindShuffle, []byte{1, 5, 'm', 'a', 'y', 'o', 'r', 0, 0})
+			prev := f.record(t).Shuffles["mayor"][0].OutputList()
+			out, proof, err := shuffle.ShuffleAndProve(nil, f.cascade.Key, prev.Rows, shuffle.Params{
+				Fingerprint: f.cascade.Fingerprint, Position: 1, Mixer: f.cascade.Mixers[1][:]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			postRecord(t, f, 1, &tally.ShuffleRecord{List: "mayor", Position: 1, Input: prev.Digest(), Output: out, Proof: proof})
+		}, tally.ErrMalformed},
 		{"shuffles the tally input instead of mixer 1's output", func(t *testing.T, f *fixture) {
 			rec := f.record(t)
 			in := &rec.Inputs["mayor"].List

@@ -895,6 +895,12 @@ func (e *ResultError) Error() string {
 // fault), [ErrNoResult], a malformed record, or a *ResultError naming the
 // first difference.
 func CheckResults(ctx context.Context, r bulletin.Reader, m *voting.Manifest, w *Weeded, t *Trustees, c *Cascade) (*Results, error) {
+	p, ref, resErr := readResult(ctx, r, m, w.Refs.Closing.First+1)
+	if resErr == nil {
+		// Only what was posted before the result is its evidence: a
+		// decryption share posted later must not change the recount.
+		r = readerUntil{r, ref.First}
+	}
 	want, err := TallyResults(ctx, r, m, w, t, c)
 	if err != nil {
 		return nil, err
@@ -903,9 +909,8 @@ func CheckResults(ctx context.Context, r bulletin.Reader, m *voting.Manifest, w 
 	if err != nil {
 		return nil, err
 	}
-	p, ref, err := readResult(ctx, r, m, w.Refs.Closing.First+1)
-	if err != nil {
-		return want, err
+	if resErr != nil {
+		return want, resErr
 	}
 	if bytes.Equal(p, wantBytes) {
 		return want, nil
