@@ -350,6 +350,23 @@ func TestResultsRecomputedFromTheBoard(t *testing.T) {
 	if err := tally.PostResults(s.ctx, s.commission, s.m, &other); !errors.Is(err, tally.ErrResultConflict) {
 		t.Fatalf("a second, different result: %v", err)
 	}
+
+	// Trustee 3, absent during the tally, posts its shares after the
+	// result: they are not the result's evidence, and the result still
+	// checks (decryption uses the lowest-indexed quorum of what was
+	// posted before it).
+	lists, err := tally.ListsToDecrypt(s.ctx, s.board, s.m, tl.w, s.cascade)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lists {
+		if err := tally.PostDecryption(s.ctx, nil, s.board.As(s.trustees.Addresses[2]), s.m.Topic(), s.trustees, 3, s.shares[2], l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tally.CheckResults(s.ctx, s.board, s.m, tl.w, s.trustees, s.cascade); err != nil {
+		t.Fatalf("a share posted after the result changed the check: %v", err)
+	}
 }
 
 // A posted result that is not the board's is caught, and the error names
