@@ -239,8 +239,13 @@ func (m *Mixer) Run(ctx context.Context, list string) error {
 	}
 	var rec *MixRecord
 	for {
-		var err error
-		if rec, err = ReadMixRecord(ctx, m.Board, m.Topic, m.Commission); err != nil {
+		// The count first, then the record up to it: an entry posted
+		// after the count is waited for below, never missed.
+		_, seen, err := m.Board.Head(ctx, m.Topic)
+		if err != nil {
+			return err
+		}
+		if rec, err = ReadMixRecord(ctx, readerUntil{m.Board, seen}, m.Topic, m.Commission); err != nil {
 			return err
 		}
 		if _, ok := rec.Inputs[list]; ok {
@@ -254,7 +259,7 @@ func (m *Mixer) Run(ctx context.Context, list string) error {
 			}
 		}
 		progress("waiting for "+predecessor(k), 0, 0)
-		if err := m.waitForNewEntry(ctx); err != nil {
+		if err := m.waitForEntry(ctx, seen); err != nil {
 			return err
 		}
 	}
@@ -310,13 +315,9 @@ func predecessor(k int) string {
 	return fmt.Sprintf("mixer %d", k)
 }
 
-// waitForNewEntry returns once the topic has an entry it did not have.
-func (m *Mixer) waitForNewEntry(ctx context.Context) error {
-	_, count, err := m.Board.Head(ctx, m.Topic)
-	if err != nil {
-		return err
-	}
-	for _, err := range m.Board.Follow(ctx, m.Topic, count) {
+// waitForEntry returns once the topic has more than seen entries.
+func (m *Mixer) waitForEntry(ctx context.Context, seen uint64) error {
+	for _, err := range m.Board.Follow(ctx, m.Topic, seen) {
 		return err // the first new entry (or the context's end)
 	}
 	return ctx.Err()

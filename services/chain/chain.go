@@ -167,6 +167,13 @@ func (e *embedded) AppendBatch(ctx context.Context, topic bulletin.TopicID, msgs
 	return e.board().AppendBatch(ctx, topic, msgs)
 }
 
+// AppendOnce posts msgs as the board's account (the configured key's, not
+// the chain's own): without it ethboard.Embedded's method, promoted from
+// the chain's own account, would post as the wrong account.
+func (e *embedded) AppendOnce(ctx context.Context, topic bulletin.TopicID, from uint64, msgs []bulletin.Message) ([]uint64, error) {
+	return e.board().AppendOnce(ctx, topic, from, msgs)
+}
+
 func (e *embedded) CreateTopic(ctx context.Context, topic bulletin.TopicID, initial bulletin.Phase) error {
 	return e.board().CreateTopic(ctx, topic, initial)
 }

@@ -70,3 +70,52 @@ func TestServedEmbeddedChainOpensAsANode(t *testing.T) {
 		t.Errorf("serving a node-backed board: %v, want ErrNotServed", err)
 	}
 }
+
+// Another account's view of the embedded chain posts as that account
+// through every way of posting, AppendOnce included (which the ballot box
+// uses): the contract would refuse the chain's own account here.
+func TestPosterForPostsAsItsAccount(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	b, err := Open(ctx, Options{DataDir: t.TempDir(), PollInterval: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	key, err := ethboard.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PosterFor(ctx, b, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := bulletin.NamedTopic("poster for")
+	if err := b.CreateTopic(ctx, topic, bulletin.PhaseService); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetPoster(ctx, topic, ethboard.KeyAddress(key), bulletin.NewKindSet(bulletin.KindDocAnchor)); err != nil {
+		t.Fatal(err)
+	}
+	once, ok := p.(interface {
+		AppendOnce(context.Context, bulletin.TopicID, uint64, []bulletin.Message) ([]uint64, error)
+	})
+	if !ok {
+		t.Fatal("the poster's board has no AppendOnce")
+	}
+	if _, err := once.AppendOnce(ctx, topic, 0, []bulletin.Message{{Kind: bulletin.KindDocAnchor, Payload: []byte("once")}}); err != nil {
+		t.Fatalf("AppendOnce as the granted account: %v", err)
+	}
+	if _, err := p.Append(ctx, topic, bulletin.KindDocAnchor, []byte("append")); err != nil {
+		t.Fatal(err)
+	}
+	es, err := b.Entries(ctx, topic, 0, 2)
+	if err != nil || len(es) != 2 {
+		t.Fatalf("entries: %v, %v", es, err)
+	}
+	for _, e := range es {
+		if e.Poster != ethboard.KeyAddress(key) {
+			t.Fatalf("entry %d posted by %v, not the poster's account", e.Seq, e.Poster)
+		}
+	}
+}
