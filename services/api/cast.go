@@ -101,6 +101,7 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	settle := func(*voting.Receipt, error) {}
+	var parsed *voting.Ballot
 	if s.limits.byCredential != nil {
 		// The credential's budget: read the credential by decoding the
 		// ballot (cheap next to verifying it); a ballot that does not
@@ -113,8 +114,14 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 		if settle, ok = s.chargeCredential(w, box, bal.Credential()); !ok {
 			return
 		}
+		parsed = bal
 	}
-	rc, err := box.Cast(r.Context(), b)
+	// A ballot decoded above is not decoded again (Box.CastParsed).
+	cast := func() (*voting.Receipt, error) { return box.Cast(r.Context(), b) }
+	if parsed != nil {
+		cast = func() (*voting.Receipt, error) { return box.CastParsed(r.Context(), parsed) }
+	}
+	rc, err := cast()
 	settle(rc, err)
 	if err != nil {
 		s.castProblem(w, err)

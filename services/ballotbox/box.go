@@ -1,13 +1,14 @@
 package ballotbox
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+	"runtime"
 	"sync"
 	"time"
 
@@ -68,6 +69,11 @@ type Config struct {
 	// PostInterval is how often [Box.Run] looks for ballots to post when it
 	// is not woken by a cast: default 200 ms.
 	PostInterval time.Duration
+	// PostLinger is how long [Box.Run], woken by a cast, waits for more
+	// casts before it posts, so that one board entry (one chain
+	// transaction) carries more ballots: default 100 ms; negative means
+	// no wait. It delays the posting, never the receipt.
+	PostLinger time.Duration
 	// MaxBatch caps the ballots of one ballot-batch entry (default: as many
 	// as fit in bulletin.MaxPayload).
 	MaxBatch int
@@ -100,8 +106,13 @@ type Box struct {
 	read    uint64 // entries of the topic replayed for the phase
 	checked time.Time
 
-	postMu sync.Mutex    // one poster round at a time
-	wake   chan struct{} // a cast wakes Run
+	postMu sync.Mutex // one poster round at a time
+	// writeMu keeps the writer's and the poster's transactions apart:
+	// on PostgreSQL, overlapping SERIALIZABLE transactions of the two
+	// (inserting ballots, batching them) conflict on the ballots'
+	// indexes and are retried, which costs more than waiting.
+	writeMu sync.Mutex
+	wake    chan struct{} // a cast wakes Run
 
 	verifyCh  chan *verifyReq
 	storeCh   chan *storeReq
@@ -125,6 +136,9 @@ func New(ctx context.Context, cfg Config) (*Box, error) {
 	if cfg.PostInterval <= 0 {
 		cfg.PostInterval = 200 * time.Millisecond
 	}
+	if cfg.PostLinger == 0 {
+		cfg.PostLinger = 100 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -141,6 +155,14 @@ func New(ctx context.Context, cfg Config) (*Box, error) {
 	}
 	if cfg.Board.Address() != self {
 		return nil, fmt.Errorf("ballotbox: the board posts as %v, election %s's ballot box is %s", cfg.Board.Address(), m.ID, m.BallotBox.Address)
+	}
+	named, err := m.ReceiptKey()
+	if err != nil {
+		return nil, fmt.Errorf("ballotbox: %w", err)
+	}
+	if named != nil && !bytes.Equal(named.Bytes(), cfg.Key.Public().Bytes()) {
+		return nil, fmt.Errorf("ballotbox: election %s's manifest names another receipt key (%x…) than this box's (%x…)",
+			m.ID, named.Bytes()[:6], cfg.Key.Public().Bytes()[:6])
 	}
 	commission, err := voting.ParseAddress(m.Commission.Address)
 	if err != nil {
@@ -234,6 +256,21 @@ func (b *Box) Cast(ctx context.Context, ballot []byte) (*voting.Receipt, error) 
 	bal, err := voting.ParseBallot(ballot, b.m)
 	if err != nil {
 		return nil, err
+	}
+	return b.CastParsed(ctx, bal)
+}
+
+// CastParsed is [Box.Cast] for a ballot its caller has already decoded
+// with voting.ParseBallot against [Box.Manifest] (the voter API does, to
+// read the credential for its rate limit), so that it is not decoded
+// twice. Every other check is Cast's.
+func (b *Box) CastParsed(ctx context.Context, bal *voting.Ballot) (*voting.Receipt, error) {
+	if bal == nil {
+		return nil, fmt.Errorf("%w: no ballot", voting.ErrMalformedBallot)
+	}
+	ballot := bal.Bytes()
+	if len(ballot) > b.maxLen {
+		return nil, fmt.Errorf("%w: a ballot of %d bytes", ErrTooLarge, len(ballot))
 	}
 	tc := bal.TrackingCode()
 	if err := b.checkOpen(ctx); err != nil {
@@ -371,7 +408,7 @@ func (b *Box) store(ctx context.Context, kind voting.ReceiptKind, tc voting.Trac
 }
 
 // maxStoreGroup bounds the ballots of one transaction.
-const maxStoreGroup = 64
+const maxStoreGroup = 256
 
 // storeTimeout bounds one group's transaction, retries included.
 const storeTimeout = 30 * time.Second
@@ -403,15 +440,8 @@ func (b *Box) storeLoop() {
 		}
 		res := make([]storeRes, len(group))
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		err := b.db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			for i, r := range group {
-				rec, refusal, err := b.storeOne(ctx, tx, r)
-				if err != nil {
-					return err
-				}
-				res[i] = storeRes{r: rec, err: refusal}
-			}
-			return nil
+		err := b.writeTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			return b.storeGroup(ctx, tx, group, res)
 		})
 		cancel()
 		for i, r := range group {
@@ -423,82 +453,250 @@ func (b *Box) storeLoop() {
 	}
 }
 
-// storeOne writes one ballot inside a group's transaction: the duplicate,
-// clash and revote checks (a refusal is returned as refusal, leaving the
-// transaction usable), the outbox entry, the ballot row with its signed
-// receipt, and its clash keys. Ballots earlier in the group are visible.
-func (b *Box) storeOne(ctx context.Context, tx store.Tx, r *storeReq) (rec *voting.Receipt, refusal, err error) {
-	cred := r.bal.Credential().Bytes()
-	keys := r.bal.ClashKeys()
-	var sole any
-	if r.kind == voting.ReceiptCast && b.revote == voting.RevoteDenied {
-		sole = cred
+// writeTx runs a transaction of the writer or the poster (db.Tx), never
+// two at once.
+func (b *Box) writeTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	return b.db.Tx(ctx, fn)
+}
+
+// storedKey names a stored ballot: its kind and tracking code.
+type storedKey struct {
+	kind voting.ReceiptKind
+	tc   voting.TrackingCode
+}
+
+// storeGroup writes a group of ballots inside one transaction, with a
+// fixed number of statements whatever the group's size, and sets res[i]
+// to ballot i's receipt or refusal. In the group's order, as if each were
+// stored alone: a ballot already stored (the same kind and tracking code,
+// sent again) gets its stored receipt; one whose clash keys repeat a
+// stored ballot's, or an earlier ballot's of the group, is refused with
+// ErrClash; under revote policy denied, a second cast of a credential is
+// refused with ErrRevoteDenied. The others get their outbox entries (in
+// the group's order), their ballot rows with signed receipts, and their
+// clash keys. fn of a [store.DB.Tx]: it may run again, and sets every
+// res[i] each time.
+func (b *Box) storeGroup(ctx context.Context, tx store.Tx, group []*storeReq, res []storeRes) error {
+	for i := range res {
+		res[i] = storeRes{}
 	}
-	// One query checks every clash key ($2 ... $k+1) and one inserts them
-	// ($1 the election, $k+2 the ballot's seq).
-	keyArgs := []any{b.m.ID}
-	var inList, values strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			inList.WriteString(", ")
-			values.WriteString(", ")
+	denied := b.revote == voting.RevoteDenied
+
+	// What is stored already: receipts by tracking code, clash keys, and
+	// (policy denied) the credentials that cast. (Each query is answered
+	// by a unique index: "kind IN (1, 2)" lets the receipts' use
+	// (election, kind, tracking).)
+	stored := map[storedKey][]byte{}
+	tcs := make([]any, 0, len(group))
+	var keys, creds []any
+	for _, r := range group {
+		tcs = append(tcs, r.tc[:])
+		for _, k := range r.bal.ClashKeys() {
+			keys = append(keys, k[:])
 		}
-		fmt.Fprintf(&inList, "$%d", i+2)
-		fmt.Fprintf(&values, "($1, $%d, $%d)", len(keys)+2, i+2)
-		keyArgs = append(keyArgs, k[:])
-	}
-	var enc []byte
-	err = tx.QueryRowContext(ctx, "SELECT receipt FROM ballotbox_ballots WHERE election = $1 AND kind = $2 AND tracking = $3",
-		b.m.ID, int64(r.kind), r.tc[:]).Scan(&enc)
-	switch {
-	case err == nil:
-		rec, err := voting.ParseReceipt(enc) // a concurrent request stored it first
-		return rec, nil, err
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, nil, err
-	}
-	var n int64
-	err = tx.QueryRowContext(ctx, "SELECT count(*) FROM ballotbox_clash_keys WHERE election = $1 AND clash_key IN ("+inList.String()+")", keyArgs...).Scan(&n)
-	if err != nil {
-		return nil, nil, err
-	}
-	if n > 0 {
-		return nil, ErrClash, nil
-	}
-	if sole != nil {
-		var seq int64
-		err := tx.QueryRowContext(ctx, "SELECT seq FROM ballotbox_ballots WHERE election = $1 AND sole_credential = $2", b.m.ID, cred).Scan(&seq)
-		if err == nil {
-			return nil, ErrRevoteDenied, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, err
+		if denied && r.kind == voting.ReceiptCast {
+			creds = append(creds, r.bal.Credential().Bytes())
 		}
 	}
-	ids, err := store.Enqueue(ctx, tx, b.topic, bulletin.Message{Kind: r.entry, Payload: r.payload})
+	err := b.queryIn(ctx, tx, "SELECT kind, tracking, receipt FROM ballotbox_ballots WHERE election = $1 AND kind IN (1, 2) AND tracking IN", tcs, func(rows *sql.Rows) error {
+		var (
+			kind    int64
+			tc, enc []byte
+		)
+		if err := rows.Scan(&kind, &tc, &enc); err != nil {
+			return err
+		}
+		if len(tc) == len(voting.TrackingCode{}) {
+			stored[storedKey{voting.ReceiptKind(kind), voting.TrackingCode(tc)}] = enc
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	rec = &voting.Receipt{Election: b.m.ID, Kind: r.kind, TrackingCode: r.tc, Received: time.Now().UTC().Truncate(time.Microsecond)}
-	var seq int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO ballotbox_ballots
-		(election, kind, tracking, credential, sole_credential, received, receipt, outbox_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`,
-		b.m.ID, int64(r.kind), r.tc[:], cred, sole, rec.Received.UnixMicro(), []byte{}, ids[0]).Scan(&seq)
+	held := map[[32]byte]bool{}
+	err = b.queryIn(ctx, tx, "SELECT clash_key FROM ballotbox_clash_keys WHERE election = $1 AND clash_key IN", keys, func(rows *sql.Rows) error {
+		var k []byte
+		if err := rows.Scan(&k); err != nil {
+			return err
+		}
+		if len(k) == 32 {
+			held[[32]byte(k)] = true
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	rec.Seq = uint64(seq)
-	if err := rec.Sign(b.cfg.Rand, b.key); err != nil {
-		return nil, nil, err
+	voted := map[[32]byte]bool{}
+	err = b.queryIn(ctx, tx, "SELECT sole_credential FROM ballotbox_ballots WHERE election = $1 AND sole_credential IN", creds, func(rows *sql.Rows) error {
+		var c []byte
+		if err := rows.Scan(&c); err != nil {
+			return err
+		}
+		if len(c) == 32 {
+			voted[[32]byte(c)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE ballotbox_ballots SET receipt = $1 WHERE seq = $2", rec.Bytes(), seq); err != nil {
-		return nil, nil, err
+
+	// The decisions, in the group's order.
+	var accepted []int
+	first := map[storedKey]int{} // the accepted ballots of the group
+	same := map[int]int{}        // a ballot sent twice in the group -> its first
+	for i, r := range group {
+		k := storedKey{r.kind, r.tc}
+		if enc, ok := stored[k]; ok {
+			rec, err := voting.ParseReceipt(enc) // sent before, or by a concurrent request first
+			if err != nil {
+				return err
+			}
+			res[i].r = rec
+			continue
+		}
+		if j, ok := first[k]; ok {
+			same[i] = j
+			continue
+		}
+		ck := r.bal.ClashKeys()
+		clash := false
+		for _, c := range ck {
+			clash = clash || held[c]
+		}
+		if clash {
+			res[i].err = ErrClash
+			continue
+		}
+		var cred [32]byte
+		sole := denied && r.kind == voting.ReceiptCast
+		if sole {
+			cred = [32]byte(r.bal.Credential().Bytes())
+			if voted[cred] {
+				res[i].err = ErrRevoteDenied
+				continue
+			}
+			voted[cred] = true
+		}
+		for _, c := range ck {
+			held[c] = true
+		}
+		first[k] = i
+		accepted = append(accepted, i)
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO ballotbox_clash_keys (election, ballot, clash_key) VALUES "+values.String(), append(keyArgs, seq)...); err != nil {
-		return nil, nil, err
+	if len(accepted) > 0 {
+		if err := b.insertAccepted(ctx, tx, group, accepted, res); err != nil {
+			return err
+		}
 	}
-	return rec, nil, nil
+	for i, j := range same {
+		res[i] = res[j]
+	}
+	return nil
+}
+
+// insertAccepted writes the accepted ballots of a group: their outbox
+// entries, then their rows with receipts signed for the sequence numbers
+// reserved for them, then their clash keys.
+func (b *Box) insertAccepted(ctx context.Context, tx store.Tx, group []*storeReq, accepted []int, res []storeRes) error {
+	msgs := make([]bulletin.Message, len(accepted))
+	for k, i := range accepted {
+		msgs[k] = bulletin.Message{Kind: group[i].entry, Payload: group[i].payload}
+	}
+	ids, err := b.db.EnqueueBatch(ctx, tx, b.topic, msgs...)
+	if err != nil {
+		return err
+	}
+	seqs, err := b.db.ReserveIDs(ctx, tx, "ballotbox_ballots", "seq", len(accepted))
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	recs := make([]*voting.Receipt, len(accepted))
+	for k, i := range accepted {
+		recs[k] = &voting.Receipt{Election: b.m.ID, Kind: group[i].kind, TrackingCode: group[i].tc, Received: now, Seq: uint64(seqs[k])}
+	}
+	if err := b.sign(recs); err != nil {
+		return err
+	}
+	rows := make([][]any, len(accepted))
+	var keyRows [][]any
+	for k, i := range accepted {
+		r := group[i]
+		cred := r.bal.Credential().Bytes()
+		var sole any
+		if r.kind == voting.ReceiptCast && b.revote == voting.RevoteDenied {
+			sole = cred
+		}
+		rows[k] = []any{seqs[k], b.m.ID, int64(r.kind), r.tc[:], cred, sole, now.UnixMicro(), recs[k].Bytes(), ids[k]}
+		for _, c := range r.bal.ClashKeys() {
+			keyRows = append(keyRows, []any{b.m.ID, c[:], seqs[k]})
+		}
+		res[i].r = recs[k]
+	}
+	err = b.db.InsertRows(ctx, tx, "ballotbox_ballots",
+		[]string{"seq", "election", "kind", "tracking", "credential", "sole_credential", "received", "receipt", "outbox_id"}, rows)
+	if err != nil {
+		return err
+	}
+	return b.db.InsertRows(ctx, tx, "ballotbox_clash_keys", []string{"election", "clash_key", "ballot"}, keyRows)
+}
+
+// sign signs the receipts: in order with Config.Rand (reproducible in
+// tests), else on every core.
+func (b *Box) sign(recs []*voting.Receipt) error {
+	workers := runtime.GOMAXPROCS(0)
+	if b.cfg.Rand != nil || len(recs) < 8 || workers == 1 {
+		for _, r := range recs {
+			if err := r.Sign(b.cfg.Rand, b.key); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for k := w; k < len(recs); k += workers {
+				if err := recs[k].Sign(nil, b.key); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// queryIn runs query, which ends with "... IN", with ( $2, ... ) appended
+// for vals ($1 is the election), in chunks, calling row for every row.
+func (b *Box) queryIn(ctx context.Context, tx store.Tx, query string, vals []any, row func(*sql.Rows) error) error {
+	const chunk = 1000
+	for len(vals) > 0 {
+		part := vals[:min(chunk, len(vals))]
+		vals = vals[len(part):]
+		rows, err := tx.QueryContext(ctx, query+" ("+b.db.Placeholders(2, len(part))+")", b.db.Uncached(append([]any{b.m.ID}, part...)...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := row(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // lockedReader serialises reads from a reader that is not safe for

@@ -112,11 +112,7 @@ func TestConcurrentRevotes(t *testing.T) {
 				e := newElection(t, "revotes "+t.Name(), policy, true, 2)
 				box := e.box(storetest.Open(t, url))
 				e.phase(bulletin.PhaseOpen)
-				ballots := make([][]byte, n)
-				for i := range ballots {
-					b, _ := e.ballot(0, yes, fmt.Sprint(i))
-					ballots[i] = b.Bytes()
-				}
+				ballots := e.ballotsOf(0, yes, "", n)
 				receipts := make([]*voting.Receipt, n)
 				errs := make([]error, n)
 				var wg sync.WaitGroup
@@ -470,9 +466,8 @@ func TestBatching(t *testing.T) {
 	b, _ := e.ballot(0, exampleSelections, "size")
 	per := (bulletin.MaxPayload - 37) / (len(b.Bytes()) + 4)
 	total := per + 3
-	for i := range total {
-		b, _ := e.ballot(0, exampleSelections, fmt.Sprint(i))
-		if _, err := box.Cast(ctx, b.Bytes()); err != nil {
+	for _, b := range e.ballotsOf(0, exampleSelections, "", total) {
+		if _, err := box.Cast(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -521,4 +516,115 @@ func TestConcurrentDuplicates(t *testing.T) {
 			t.Fatalf("%d stored", n)
 		}
 	})
+}
+
+// Ballots that arrive together are stored together (one transaction for
+// all those waiting), with the same rules as one by one: of 12 copies of
+// one ciphertext under 12 credentials, sent at once, exactly one is
+// accepted; 24 distinct ballots sent at once are all accepted, and their
+// receipts' sequence numbers follow their order on the board.
+func TestConcurrentClashesAndOrder(t *testing.T) {
+	backends(t, func(t *testing.T, url string) {
+		ctx := ctxFor(t)
+		e := newElection(t, "group "+t.Name(), voting.RevoteLastCounts, true, 24)
+		box := e.box(storetest.Open(t, url))
+		e.phase(bulletin.PhaseOpen)
+		cast := func(ballots [][]byte) ([]*voting.Receipt, []error) {
+			receipts := make([]*voting.Receipt, len(ballots))
+			errs := make([]error, len(ballots))
+			var wg sync.WaitGroup
+			for i := range ballots {
+				wg.Go(func() { receipts[i], errs[i] = box.Cast(ctx, ballots[i]) })
+			}
+			wg.Wait()
+			return receipts, errs
+		}
+
+		copies := make([][]byte, 12)
+		for i := range copies {
+			b, _ := e.ballot(i, yes, "one randomness for all")
+			copies[i] = b.Bytes()
+		}
+		_, errs := cast(copies)
+		accepted := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				accepted++
+			case !errors.Is(err, ballotbox.ErrClash):
+				t.Fatalf("copy %d: %v", i, err)
+			}
+		}
+		if accepted != 1 {
+			t.Fatalf("%d copies of one ciphertext accepted, want 1", accepted)
+		}
+
+		distinct := make([][]byte, 24)
+		for i := range distinct {
+			b, _ := e.ballot(i, yes, fmt.Sprint("distinct ", i))
+			distinct[i] = b.Bytes()
+		}
+		receipts, errs := cast(distinct)
+		seqOf := map[voting.TrackingCode]uint64{}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("ballot %d: %v", i, err)
+			}
+			if err := receipts[i].Verify(box.PublicKey()); err != nil {
+				t.Fatalf("ballot %d: %v", i, err)
+			}
+			seqOf[receipts[i].TrackingCode] = receipts[i].Seq
+		}
+		if _, err := box.Post(ctx); err != nil {
+			t.Fatal(err)
+		}
+		codes, _ := e.onBoard()
+		if len(codes) != 25 {
+			t.Fatalf("%d ballots on the board, want 25", len(codes))
+		}
+		last := uint64(0)
+		for _, c := range codes[1:] {
+			seq, ok := seqOf[c]
+			if !ok || seq <= last {
+				t.Fatalf("board order and receipt order differ: seq %d after %d", seq, last)
+			}
+			last = seq
+		}
+	})
+}
+
+// Ballots sent at once are verified in one batch; a few invalid ones
+// (a signature off by one, still canonical) among them are refused each
+// with its own error, and the valid ones are accepted.
+func TestInvalidBallotsAmongValidOnes(t *testing.T) {
+	ctx := ctxFor(t)
+	e := newElection(t, "mixed batch", voting.RevoteLastCounts, true, 12)
+	box := e.box(storetest.Open(t, storetest.SQLiteURL(t)))
+	e.phase(bulletin.PhaseOpen)
+	ballots := make([][]byte, 12)
+	for i := range ballots {
+		b, _ := e.ballot(i, yes, fmt.Sprint("mixed ", i))
+		ballots[i] = b.Bytes()
+		if i%4 == 3 {
+			ballots[i] = slices.Clone(ballots[i])
+			ballots[i][len(ballots[i])-32] ^= 1 // the low bit of the signature's z
+		}
+	}
+	errs := make([]error, len(ballots))
+	var wg sync.WaitGroup
+	for i := range ballots {
+		wg.Go(func() { _, errs[i] = box.Cast(ctx, ballots[i]) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i%4 == 3 && !errors.Is(err, voting.ErrInvalidBallot):
+			t.Errorf("ballot %d (bad signature): %v, want ErrInvalidBallot", i, err)
+		case i%4 != 3 && err != nil:
+			t.Errorf("ballot %d: %v", i, err)
+		}
+	}
+	if n, err := box.Pending(ctx); err != nil || n != 9 {
+		t.Fatalf("%d stored (%v), want 9", n, err)
+	}
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,6 +175,33 @@ func (e *election) ballot(i int, sel voting.Selections, seed string) (*voting.Ba
 		e.t.Fatal(err)
 	}
 	return b, s
+}
+
+// ballotsOf encrypts n ballots of credential i with sel, ballot k from
+// seed prefix+k (as e.ballot), on every core, and returns their bytes.
+func (e *election) ballotsOf(i int, sel voting.Selections, prefix string, n int) [][]byte {
+	e.t.Helper()
+	out := make([][]byte, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
+				c := e.creds[i]
+				b, _, err := voting.EncryptBallot(testRand(e.seed+" ballot "+prefix+fmt.Sprint(k)), e.m, e.pk, c.Style, c.Key, sel)
+				if err == nil {
+					out[k] = b.Bytes()
+				}
+				errs[k] = err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
 }
 
 // onBoard returns the tracking codes of the ballots in the election's

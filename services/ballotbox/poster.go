@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/veche/veche/bulletin"
@@ -24,20 +25,32 @@ type plan struct {
 }
 
 // Run posts the box's acknowledged ballots to the board until ctx ends
-// (then it returns ctx's error): after every cast, and every
-// Config.PostInterval, it calls [Box.Post]. Errors are logged and the
-// round is retried after the interval; nothing acknowledged is dropped.
+// (then it returns ctx's error): Config.PostLinger after a cast, and
+// every Config.PostInterval, it posts like [Box.Post], except that
+// within a round only the first entry may be less than full: the ballots
+// that arrive while it is being posted wait for the next round (at most
+// PostLinger after the next cast, or PostInterval), so that they fill
+// entries (chain transactions) instead of trickling out in small ones.
+// Errors are logged and the round is retried after the interval; nothing
+// acknowledged is dropped.
 func (b *Box) Run(ctx context.Context) error {
 	t := time.NewTicker(b.cfg.PostInterval)
 	defer t.Stop()
 	for {
-		if _, err := b.Post(ctx); err != nil && ctx.Err() == nil {
+		if _, err := b.post(ctx, b.cfg.PostLinger > 0); err != nil && ctx.Err() == nil {
 			b.cfg.Logger.Error("ballotbox: posting", "election", b.m.ID, "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-b.wake:
+			if b.cfg.PostLinger > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(b.cfg.PostLinger):
+				}
+			}
 		case <-t.C:
 		}
 	}
@@ -54,21 +67,25 @@ func (b *Box) Run(ctx context.Context) error {
 // entry the board refuses because the election has closed
 // (bulletin.ErrWrongPhase) is recorded as refused and never retried; its
 // ballots were not cast. Its outbox rows stay unposted.
-func (b *Box) Post(ctx context.Context) (int, error) {
+func (b *Box) Post(ctx context.Context) (int, error) { return b.post(ctx, false) }
+
+// post is Post; with fill, only the round's first new entry may be less
+// than full.
+func (b *Box) post(ctx context.Context, fill bool) (int, error) {
 	b.postMu.Lock()
 	defer b.postMu.Unlock()
 	n := 0
-	for {
-		p, err := b.nextPlan(ctx)
-		if err != nil || p == nil {
-			return n, err
-		}
+	p, err := b.nextPlan(ctx, nil, false)
+	if err != nil {
+		return 0, err
+	}
+	for p != nil {
 		seq, err := b.appendOnce(ctx, p)
 		if errors.Is(err, bulletin.ErrWrongPhase) {
 			// The election closed before the entry was posted: the board
 			// will never take it, and its ballots were not cast
 			// (docs/spec/bulletin.md, "The closing rule"). Status says so.
-			err := b.db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			err := b.writeTx(ctx, func(ctx context.Context, tx store.Tx) error {
 				_, err := tx.ExecContext(ctx, "UPDATE ballotbox_batches SET refused = $1 WHERE id = $2 AND posted_seq IS NULL", time.Now().UnixMicro(), p.id)
 				return err
 			})
@@ -76,32 +93,36 @@ func (b *Box) Post(ctx context.Context) (int, error) {
 				return n, fmt.Errorf("ballotbox: recording the refusal of entry %d: %w", p.id, err)
 			}
 			b.cfg.Logger.Error("ballotbox: the board refused an entry: the election closed before it was posted", "election", b.m.ID, "kind", p.kind.String(), "ballots", len(p.outboxIDs))
+			p, err = b.nextPlan(ctx, nil, fill)
+			if err != nil {
+				return n, err
+			}
 			continue
 		}
 		if err != nil {
 			return n, fmt.Errorf("ballotbox: posting %v entry %d: %w", p.kind, p.id, err)
 		}
-		err = b.db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			seqs := make([]uint64, len(p.outboxIDs))
-			for i := range seqs {
-				seqs[i] = seq
-			}
-			if err := store.MarkPosted(ctx, tx, p.outboxIDs, seqs, nil); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, "UPDATE ballotbox_batches SET posted_seq = $1 WHERE id = $2", int64(seq), p.id)
-			return err
-		})
-		if err != nil {
-			return n, fmt.Errorf("ballotbox: marking entry %d posted: %w", p.id, err)
+		// The mark and the next plan share a transaction.
+		if p, err = b.nextPlan(ctx, &posted{p, seq}, fill); err != nil {
+			return n, err
 		}
 		n++
 	}
+	return n, nil
 }
 
-// nextPlan returns the oldest planned entry not yet posted, or plans the
-// next one from the unbatched ballots, or returns nil if there are none.
-func (b *Box) nextPlan(ctx context.Context) (*plan, error) {
+// A posted entry is a plan and the sequence number it got.
+type posted struct {
+	p   *plan
+	seq uint64
+}
+
+// nextPlan marks done (if any) posted: its outbox entries and its batch
+// row; then returns the oldest planned entry not yet posted, or plans the
+// next one from the unbatched ballots (with onlyFull, only if it is full:
+// no more ballots would fit, or an audit follows), or returns nil if
+// there is none. All in one transaction.
+func (b *Box) nextPlan(ctx context.Context, done *posted, onlyFull bool) (*plan, error) {
 	// The count is read before the plan's transaction: a new plan records
 	// it; entries posted before it cannot be the plan's.
 	_, count, err := b.board.Head(ctx, b.topic)
@@ -109,8 +130,20 @@ func (b *Box) nextPlan(ctx context.Context) (*plan, error) {
 		return nil, fmt.Errorf("ballotbox: reading the board: %w", err)
 	}
 	var p *plan
-	err = b.db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = b.writeTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		p = nil
+		if done != nil {
+			seqs := make([]uint64, len(done.p.outboxIDs))
+			for i := range seqs {
+				seqs[i] = done.seq
+			}
+			if err := store.MarkPosted(ctx, tx, done.p.outboxIDs, seqs, nil); err != nil {
+				return fmt.Errorf("marking entry %d posted: %w", done.p.id, err)
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE ballotbox_batches SET posted_seq = $1 WHERE id = $2", int64(done.seq), done.p.id); err != nil {
+				return fmt.Errorf("marking entry %d posted: %w", done.p.id, err)
+			}
+		}
 		var (
 			id      int64
 			kind    int64
@@ -130,7 +163,7 @@ func (b *Box) nextPlan(ctx context.Context) (*plan, error) {
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		return b.planNew(ctx, tx, count, &p)
+		return b.planNew(ctx, tx, count, onlyFull, &p)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ballotbox: planning a board entry: %w", err)
@@ -156,49 +189,68 @@ func (b *Box) members(ctx context.Context, tx store.Tx, batch int64) ([]int64, e
 	return ids, rows.Err()
 }
 
-// planNew groups the oldest unbatched ballots into the next entry.
-func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan) error {
+// planNew groups the oldest unbatched ballots into the next entry; with
+// onlyFull it plans nothing unless the entry is full (the next ballot
+// would not fit, the Config.MaxBatch cap is reached, or an audit follows).
+func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, onlyFull bool, out **plan) error {
 	limit := b.cfg.MaxBatch
 	if limit <= 0 {
 		limit = (bulletin.MaxPayload - voting.BatchSize(0, 0)) / 4
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT b.seq, b.kind, o.id, o.payload FROM ballotbox_ballots b JOIN outbox o ON o.id = b.outbox_id
-		WHERE b.election = $1 AND b.batch IS NULL ORDER BY b.outbox_id LIMIT $2`, b.m.ID, limit)
-	if err != nil {
-		return err
 	}
 	var (
 		seqs, ids []int64
 		ballots   [][]byte
 		kind      bulletin.Kind
 		total     int
+		full      bool
+		after     int64 = -1 // the outbox id of the last row read
 	)
-	for rows.Next() {
-		var (
-			seq, k, id int64
-			payload    []byte
-		)
-		if err := rows.Scan(&seq, &k, &id, &payload); err != nil {
-			rows.Close()
+	// The candidates, a page at a time: an entry holds a few hundred
+	// ballots at most, so the first page nearly always suffices.
+	const page = 512
+	for !full && len(seqs) < limit {
+		want := min(page, limit-len(seqs))
+		rows, err := tx.QueryContext(ctx, `SELECT b.seq, b.kind, o.id, o.payload FROM ballotbox_ballots b JOIN outbox o ON o.id = b.outbox_id
+			WHERE b.election = $1 AND b.batch IS NULL AND b.outbox_id > $2 ORDER BY b.outbox_id LIMIT $3`, b.m.ID, after, want)
+		if err != nil {
 			return err
 		}
-		if voting.ReceiptKind(k) == voting.ReceiptAudited {
-			if len(seqs) == 0 {
-				seqs, ids, ballots, kind = []int64{seq}, []int64{id}, [][]byte{payload}, bulletin.KindAuditedBallot
+		read := 0
+		for rows.Next() {
+			var (
+				seq, k, id int64
+				payload    []byte
+			)
+			if err := rows.Scan(&seq, &k, &id, &payload); err != nil {
+				rows.Close()
+				return err
 			}
-			break
+			read++
+			after = id
+			if voting.ReceiptKind(k) == voting.ReceiptAudited {
+				if len(seqs) == 0 {
+					seqs, ids, ballots, kind = []int64{seq}, []int64{id}, [][]byte{payload}, bulletin.KindAuditedBallot
+				}
+				full = true
+				break
+			}
+			if voting.BatchSize(total+len(payload), len(seqs)+1) > bulletin.MaxPayload {
+				full = true
+				break
+			}
+			seqs, ids, ballots, kind = append(seqs, seq), append(ids, id), append(ballots, payload), bulletin.KindBallotBatch
+			total += len(payload)
 		}
-		if voting.BatchSize(total+len(payload), len(seqs)+1) > bulletin.MaxPayload {
-			break
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
 		}
-		seqs, ids, ballots, kind = append(seqs, seq), append(ids, id), append(ballots, payload), bulletin.KindBallotBatch
-		total += len(payload)
+		if read < want {
+			break // no more unbatched ballots
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(seqs) == 0 {
+	full = full || len(seqs) >= limit
+	if len(seqs) == 0 || (onlyFull && !full) {
 		return nil
 	}
 	payload := ballots[0]
@@ -206,15 +258,39 @@ func (b *Box) planNew(ctx context.Context, tx store.Tx, count uint64, out **plan
 		payload = voting.EncodeBatch(ballots)
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO ballotbox_batches (election, kind, payload, board_from, created)
+	err := tx.QueryRowContext(ctx, `INSERT INTO ballotbox_batches (election, kind, payload, board_from, created)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, b.m.ID, int64(kind), payload, int64(count), time.Now().UnixMicro()).Scan(&id)
 	if err != nil {
 		return err
 	}
+	// One UPDATE gives each ballot its batch and index: batch_index =
+	// CASE seq WHEN seq_0 THEN 0 WHEN seq_1 THEN 1 ... END. Every
+	// placeholder has its own argument, in the order of the text (bare ?
+	// on SQLite: see store.DB.Placeholders).
+	args := make([]any, 0, 2+2*len(seqs))
+	ph := func(v any) string {
+		args = append(args, v)
+		return b.db.Placeholders(len(args), 1)
+	}
+	var q strings.Builder
+	q.WriteString("UPDATE ballotbox_ballots SET batch = " + ph(id) + ", batch_index = CASE seq")
 	for i, seq := range seqs {
-		if _, err := tx.ExecContext(ctx, "UPDATE ballotbox_ballots SET batch = $1, batch_index = $2 WHERE seq = $3", id, i, seq); err != nil {
-			return err
+		fmt.Fprintf(&q, " WHEN %s THEN %d", ph(seq), i)
+	}
+	q.WriteString(" END WHERE election = " + ph(b.m.ID) + " AND seq IN (")
+	for i, seq := range seqs {
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString(ph(seq))
+	}
+	q.WriteString(")")
+	res, err := tx.ExecContext(ctx, q.String(), b.db.Uncached(args...)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(seqs)) {
+		return fmt.Errorf("ballotbox: planning entry %d: %d of %d ballots updated (%v)", id, n, len(seqs), err)
 	}
 	*out = &plan{id: id, kind: kind, payload: payload, from: count, outboxIDs: ids}
 	return nil

@@ -49,6 +49,19 @@
 //     come in two directories with the same versions and names:
 //     migrations/sqlite and migrations/postgres (PostgreSQL and CockroachDB).
 //
+// # Groups of rows
+//
+// A transaction that writes many rows should not pay one statement per
+// row: on PostgreSQL each is a round trip, on SQLite each is compiled
+// anew (database/sql caches no statement inside a transaction). [DB.InsertRows]
+// writes any number of rows with one multi-row INSERT per 8,000
+// placeholders; [DB.ReserveIDs] reserves keys of an auto-generated column
+// in advance (so a row can carry a signature over its own key);
+// [DB.EnqueueBatch] is [Enqueue] in two statements; and
+// [DB.Placeholders] writes the placeholders of a long IN list, as bare ?
+// on SQLite, which reads $N as a named parameter and looks each one up in
+// a list (quadratic in the statement's placeholders).
+//
 // # Migrations
 //
 // The migrations are embedded in the binary and applied by [Open], all

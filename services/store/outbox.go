@@ -125,13 +125,28 @@ func MarkPosted(ctx context.Context, tx Tx, ids []int64, seqs []uint64, txHash [
 	if len(txHash) > 0 {
 		hash = txHash
 	}
-	for i, id := range ids {
+	for i := range seqs {
 		if seqs[i] > math.MaxInt64 {
 			return fmt.Errorf("store: mark posted: sequence number %d out of range", seqs[i])
 		}
-		seq := int64(seqs[i])
+	}
+	// The entries of one board entry share its sequence number: one
+	// UPDATE marks each such run; a run with an id already marked (or
+	// unknown) is then checked id by id.
+	for lo := 0; lo < len(ids); {
+		hi := lo + 1
+		for hi < len(ids) && seqs[hi] == seqs[lo] && hi-lo < maxParams {
+			hi++
+		}
+		run := ids[lo:hi]
+		seq := int64(seqs[lo])
+		args := make([]any, 0, 2+len(run))
+		args = append(args, seq, hash)
+		for _, id := range run {
+			args = append(args, id)
+		}
 		res, err := tx.ExecContext(ctx,
-			"UPDATE outbox SET posted_seq = $1, posted_tx = $2 WHERE id = $3 AND posted_seq IS NULL", seq, hash, id)
+			"UPDATE outbox SET posted_seq = $1, posted_tx = $2 WHERE posted_seq IS NULL AND id IN ("+placeholders(3, len(run))+")", args...)
 		if err != nil {
 			return fmt.Errorf("store: mark posted: %w", err)
 		}
@@ -139,22 +154,33 @@ func MarkPosted(ctx context.Context, tx Tx, ids []int64, seqs []uint64, txHash [
 		if err != nil {
 			return fmt.Errorf("store: mark posted: %w", err)
 		}
-		if n == 1 {
-			continue
+		if int(n) != len(run) {
+			for _, id := range run {
+				if err := checkPosted(ctx, tx, id, seq, txHash); err != nil {
+					return err
+				}
+			}
 		}
-		var (
-			oldSeq sql.NullInt64
-			oldTx  []byte
-		)
-		err = tx.QueryRowContext(ctx, "SELECT posted_seq, posted_tx FROM outbox WHERE id = $1", id).Scan(&oldSeq, &oldTx)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("%w: id %d", ErrNotFound, id)
-		case err != nil:
-			return fmt.Errorf("store: mark posted: %w", err)
-		case !oldSeq.Valid || oldSeq.Int64 != seq || !bytes.Equal(oldTx, txHash):
-			return fmt.Errorf("%w: id %d was posted as sequence number %d", ErrAlreadyPosted, id, oldSeq.Int64)
-		}
+		lo = hi
+	}
+	return nil
+}
+
+// checkPosted checks that outbox entry id is marked posted as seq by
+// txHash.
+func checkPosted(ctx context.Context, tx Tx, id, seq int64, txHash []byte) error {
+	var (
+		oldSeq sql.NullInt64
+		oldTx  []byte
+	)
+	err := tx.QueryRowContext(ctx, "SELECT posted_seq, posted_tx FROM outbox WHERE id = $1", id).Scan(&oldSeq, &oldTx)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%w: id %d", ErrNotFound, id)
+	case err != nil:
+		return fmt.Errorf("store: mark posted: %w", err)
+	case !oldSeq.Valid || oldSeq.Int64 != seq || !bytes.Equal(oldTx, txHash):
+		return fmt.Errorf("%w: id %d was posted as sequence number %d", ErrAlreadyPosted, id, oldSeq.Int64)
 	}
 	return nil
 }

@@ -349,20 +349,31 @@ func TestClientChecksReceiptsAgainstTheManifestsKey(t *testing.T) {
 		t.Fatalf("Cast with a pinned key that is not the manifest's: %v, want ErrMismatch", err)
 	}
 
-	// A box answering with another key than the manifest names.
-	other := newElection(t, seed+" other box", manifest(t, "sdk-manifest-key-2", func(m *voting.Manifest) {
-		m.BallotBoxKey = hex.EncodeToString(wrong.Public().Bytes())
-	}), 1)
-	os := other.serve(nil)
-	oc, err := client.New(os.URL, other.board, client.Rand(testRand(seed+" other client")))
+	// A box answering with a receipt signed by another key than the
+	// manifest names (a box refuses to start with a key other than the
+	// manifest's, so the answer is rewritten on the way).
+	forged := e.serve(rewrite(isCast, func(_ *http.Request, body map[string]any) {
+		raw, _ := base64.StdEncoding.DecodeString(body["receipt"].(string))
+		rc, err := voting.ParseReceipt(raw)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := rc.Sign(testRand("forged receipt"), wrong); err != nil {
+			t.Error(err)
+			return
+		}
+		body["receipt"] = base64.StdEncoding.EncodeToString(rc.Bytes())
+	}))
+	fc, err := client.New(forged.URL, e.board, client.Rand(testRand(seed+" forged client")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b3, err := oc.Encrypt(ctx, other.m.ID, other.creds[0], yes)
+	b3, err := fc.Encrypt(ctx, m.ID, e.creds[2], yes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := oc.Cast(ctx, b3); !errors.Is(err, client.ErrBadReceipt) {
-		t.Fatalf("Cast to a box signing with another key: %v, want ErrBadReceipt", err)
+	if _, err := fc.Cast(ctx, b3); !errors.Is(err, client.ErrBadReceipt) {
+		t.Fatalf("Cast answered with a receipt under another key: %v, want ErrBadReceipt", err)
 	}
 }

@@ -24,6 +24,8 @@ func Run(t *testing.T, newURL func(testing.TB) string) {
 	t.Run("OutboxRoundTrip", func(t *testing.T) { testOutboxRoundTrip(t, newURL(t)) })
 	t.Run("OutboxRollback", func(t *testing.T) { testOutboxRollback(t, newURL(t)) })
 	t.Run("MarkPosted", func(t *testing.T) { testMarkPosted(t, newURL(t)) })
+	t.Run("MarkPostedRuns", func(t *testing.T) { testMarkPostedRuns(t, newURL(t)) })
+	t.Run("BatchWrites", func(t *testing.T) { testBatchWrites(t, newURL(t)) })
 	t.Run("ConcurrentIncrements", func(t *testing.T) { testConcurrentIncrements(t, newURL(t)) })
 	t.Run("WriteSkew", func(t *testing.T) { testWriteSkew(t, newURL(t)) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, newURL(t)) })
@@ -395,6 +397,173 @@ func testMarkPosted(t *testing.T, url string) {
 	}
 	if err := mark(ids[3:], []uint64{1 << 63}, hash); err == nil {
 		t.Errorf("marking with sequence number 2^63 succeeded")
+	}
+}
+
+// MarkPosted marks the entries of one board entry (one sequence number)
+// together: a run with one entry already marked the same way is fine, one
+// with an entry marked otherwise fails as a whole.
+func testMarkPostedRuns(t *testing.T, url string) {
+	ctx := ctxFor(t)
+	db := Open(t, url)
+	var ids []int64
+	err := db.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		msgs := make([]bulletin.Message, 6)
+		for i := range msgs {
+			msgs[i] = bulletin.Message{Kind: bulletin.KindBallotBatch, Payload: []byte{byte(i)}}
+		}
+		ids, err = store.Enqueue(ctx, tx, topic("e"), msgs...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := func(ids []int64, seqs []uint64) error {
+		return db.Tx(ctx, func(ctx context.Context, tx store.Tx) error { return store.MarkPosted(ctx, tx, ids, seqs, nil) })
+	}
+	if err := mark(ids[:1], []uint64{5}); err != nil {
+		t.Fatal(err)
+	}
+	// Entries 0-2 in entry 5 (0 already marked so), 3-4 in entry 6.
+	if err := mark(ids[:5], []uint64{5, 5, 5, 6, 6}); err != nil {
+		t.Fatalf("a run with an entry already marked the same way: %v", err)
+	}
+	// Entry 5 with entry 4, which is in entry 6: nothing is marked.
+	if err := mark(ids[4:], []uint64{7, 7}); !errors.Is(err, store.ErrAlreadyPosted) {
+		t.Fatalf("a run with an entry marked otherwise: %v, want ErrAlreadyPosted", err)
+	}
+	var got []store.OutboxEntry
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = store.Pending(ctx, tx, 100)
+		return err
+	})
+	if err != nil || len(got) != 1 || got[0].ID != ids[5] {
+		t.Fatalf("pending: %v, %v; want entry %d alone", got, err, ids[5])
+	}
+}
+
+// ReserveIDs reserves keys no other insert gets; EnqueueBatch keeps the
+// order of its messages, after and before Enqueue's; InsertRows writes
+// more rows than one statement takes.
+func testBatchWrites(t *testing.T, url string) {
+	ctx := ctxFor(t)
+	db := Open(t, url)
+	var reserved, batch, before, after []int64
+	msgs := make([]bulletin.Message, 300)
+	for i := range msgs {
+		msgs[i] = bulletin.Message{Kind: bulletin.KindBallotBatch, Payload: []byte(fmt.Sprint("ballot ", i))}
+	}
+	msgs[7].Payload = nil
+	err := db.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		if before, err = store.Enqueue(ctx, tx, topic("e"), bulletin.Message{Kind: bulletin.KindManifest}); err != nil {
+			return err
+		}
+		if reserved, err = db.ReserveIDs(ctx, tx, "outbox", "id", 3); err != nil {
+			return err
+		}
+		if batch, err = db.EnqueueBatch(ctx, tx, topic("e"), msgs...); err != nil {
+			return err
+		}
+		after, err = store.Enqueue(ctx, tx, topic("e"), bulletin.Message{Kind: bulletin.KindManifest})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append(append(append(append([]int64{}, before...), reserved...), batch...), after...)
+	for i := 1; i < len(all); i++ {
+		if all[i] <= all[i-1] {
+			t.Fatalf("ids not increasing at %d: %v", i, all)
+		}
+	}
+	if len(reserved) != 3 || len(batch) != len(msgs) {
+		t.Fatalf("%d reserved, %d enqueued", len(reserved), len(batch))
+	}
+	// A later transaction reserves above them too.
+	var later []int64
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		later, err = db.ReserveIDs(ctx, tx, "outbox", "id", 2)
+		return err
+	})
+	if err != nil || len(later) != 2 || later[0] <= after[0] || later[1] <= later[0] {
+		t.Fatalf("reserved later: %v, %v; after %v", later, err, after)
+	}
+	var got []store.OutboxEntry
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		got, err = store.Pending(ctx, tx, 1000)
+		return err
+	})
+	if err != nil || len(got) != len(msgs)+2 {
+		t.Fatalf("pending: %d entries, %v", len(got), err)
+	}
+	for i, m := range msgs {
+		e := got[i+1]
+		want := m.Payload
+		if want == nil {
+			want = []byte{}
+		}
+		if e.ID != batch[i] || e.Kind != m.Kind || !bytes.Equal(e.Payload, want) || e.Topic != topic("e") {
+			t.Fatalf("entry %d: %+v, want id %d and %q", i, e, batch[i], want)
+		}
+	}
+
+	// 3,000 rows of 3 values: more than one statement's placeholders.
+	rows := make([][]any, 3000)
+	for i := range rows {
+		rows[i] = []any{fmt.Sprint("counter ", i), int64(i)}
+	}
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := db.InsertRows(ctx, tx, "counters", []string{"name", "value"}, rows); err != nil {
+			return err
+		}
+		if err := db.InsertRows(ctx, tx, "counters", []string{"name", "value"}, nil); err != nil {
+			return err
+		}
+		return db.InsertRows(ctx, tx, "counters", []string{"name", "value"}, rows[2989:2990])
+	})
+	if err == nil {
+		t.Fatalf("inserting a duplicate key succeeded")
+	}
+	if n := count(t, db, "counters"); n != 0 {
+		t.Fatalf("%d counters after a failed transaction", n)
+	}
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		return db.InsertRows(ctx, tx, "counters", []string{"name", "value"}, rows)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "counters"); n != len(rows) {
+		t.Fatalf("%d counters, want %d", n, len(rows))
+	}
+	if v, ok := mustCounter(t, db, "counter 2999"); !ok || v != 2999 {
+		t.Fatalf("counter 2999 = %d, %t", v, ok)
+	}
+	// An IN list of Placeholders after a numbered placeholder, sent
+	// Uncached.
+	var n int
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM counters WHERE value < $1 AND name IN ("+db.Placeholders(2, 3)+")",
+			db.Uncached(int64(2000), "counter 1", "counter 2500", "counter 5")...).Scan(&n)
+	})
+	if err != nil || n != 2 {
+		t.Fatalf("counting with an IN list: %d, %v; want 2", n, err)
+	}
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		for _, bad := range []func() error{
+			func() error { return db.InsertRows(ctx, tx, "counters; DROP TABLE outbox", []string{"name"}, nil) },
+			func() error { return db.InsertRows(ctx, tx, "counters", []string{"name", "value)"}, nil) },
+			func() error { return db.InsertRows(ctx, tx, "counters", []string{"name", "value"}, [][]any{{"x"}}) },
+			func() error { _, err := db.ReserveIDs(ctx, tx, "outbox", "id; --", 1); return err },
+		} {
+			if err := bad(); err == nil {
+				return errors.New("a bad insert or reservation succeeded")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package castbench
+
+const raceEnabled = false
