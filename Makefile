@@ -59,7 +59,7 @@ fuzz:
 	         | xargs -0 -r grep -o '^func Fuzz[A-Za-z0-9_]*' \
 	         | sed -E 's|^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)$$|\1 \2|' | sort -u)
 
-## demo: build veche and run its guided walk through the cryptography
+## demo: build veche; its tour of the cryptography, then a whole election end to end
 demo: build
 	./$(BIN) demo
 

@@ -1,13 +1,21 @@
-// Package demo is a guided tour of Veche's cryptography for newcomers: it
-// runs the real code on made-up data and prints what happens, step by step,
-// with the time each step took. It is what `veche demo` (and `make demo`)
-// runs.
+// Package demo shows Veche at work for newcomers; it is what `veche demo`
+// (and `make demo`) runs.
 //
-// The tour grows with the project. Today it covers the group and the
-// Fiat-Shamir transcript (crypto/group, crypto/transcript); ElGamal ballot
-// encryption, proofs and threshold decryption join as steps when their
-// packages land. Each step is an entry of the steps list and reads and
+// [Walkthrough] is a guided tour of the cryptography: it runs the real
+// code on made-up data and prints what happens, step by step, with the
+// time each step took (the group, the Fiat-Shamir transcript, ElGamal
+// ballot encryption and its proofs, a homomorphic tally, threshold
+// decryption). Each step is an entry of the steps list and reads and
 // writes the state the steps share.
+//
+// [Election] then runs a whole election on the embedded Ethereum chain
+// with the real services: the commission, the trustees' key ceremony,
+// the credential authority, the ballot box and the voter API taking
+// ballots from the client SDK over HTTP, weeding, the mix net, threshold
+// decryption and the results posted to the board, every stage timed.
+//
+// Both double as smoke tests: they return an error when the code under
+// demonstration misbehaves.
 package demo
 
 import (

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/veche/veche/crypto/group"
@@ -21,9 +22,23 @@ func seeded(seed string) io.Reader {
 	return x
 }
 
-func TestWalkthroughShowsEveryStep(t *testing.T) {
-	var out bytes.Buffer
-	if err := demo.Walkthrough(&out, seeded("demo test")); err != nil {
+// The tour shows every step with what the code computed; it is the same
+// on every run with the same randomness except for the timings, and
+// another with crypto/rand (a nil reader). (One test runs the three tours
+// at once: each is slow under the race detector.)
+func TestWalkthroughShowsEveryStepDeterministically(t *testing.T) {
+	t.Parallel()
+	var out, again, other bytes.Buffer
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i, run := range []struct {
+		w    *bytes.Buffer
+		rand io.Reader
+	}{{&out, seeded("demo test")}, {&again, seeded("demo test")}, {&other, nil}} {
+		wg.Go(func() { errs[i] = demo.Walkthrough(run.w, run.rand) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("Walkthrough: %v\n%s", err, out.String())
 	}
 	text := out.String()
@@ -85,24 +100,11 @@ func TestWalkthroughShowsEveryStep(t *testing.T) {
 	if t.Failed() {
 		t.Logf("output:\n%s", text)
 	}
-}
 
-func TestWalkthroughIsDeterministicGivenRandomness(t *testing.T) {
-	var a, b bytes.Buffer
-	if err := demo.Walkthrough(&a, seeded("same")); err != nil {
-		t.Fatal(err)
+	if stripTimings(again.String()) != stripTimings(text) {
+		t.Errorf("two runs with the same randomness differ:\n%s\n---\n%s", text, again.String())
 	}
-	if err := demo.Walkthrough(&b, seeded("same")); err != nil {
-		t.Fatal(err)
-	}
-	if stripTimings(a.String()) != stripTimings(b.String()) {
-		t.Errorf("two runs with the same randomness differ:\n%s\n---\n%s", a.String(), b.String())
-	}
-	var c bytes.Buffer
-	if err := demo.Walkthrough(&c, nil); err != nil {
-		t.Fatal(err)
-	}
-	if stripTimings(a.String()) == stripTimings(c.String()) {
+	if stripTimings(other.String()) == stripTimings(text) {
 		t.Error("a run with crypto/rand printed the same key as a seeded run")
 	}
 }

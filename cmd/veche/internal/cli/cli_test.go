@@ -213,8 +213,8 @@ func TestVersion(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	isolate(t)
-	// The election part is services/demo's TestElection; here the tour
-	// and the flag.
+	// The election part is services/demo's
+	// TestElectionResultsMatchTheVotersChoices; here the tour and the flag.
 	out, stderr, code := veche(t, "demo", "--tour-only")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

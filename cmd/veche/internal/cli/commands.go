@@ -120,23 +120,39 @@ func (a *app) demoCommand() *cobra.Command {
 	var (
 		voters   int
 		tourOnly bool
+		seed     uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Walk through Veche: the cryptography, then an election's back office on the embedded chain",
+		Short: "Walk through Veche: the cryptography, then a whole election on the embedded chain",
 		Long: `First a guided tour of the cryptographic core on made-up data (keys, encodings,
 proofs, a homomorphic tally and a threshold decryption), then an election run
 end to end on the embedded Ethereum chain in DATA/demo (recreated on each run),
-every party with its own account: the commission publishes the example manifest,
-five trustees generate the key jointly (3 of 5 needed), the credential authority
-issues credentials, --voters voters encrypt ballots with proofs and the ballots
-are batch-verified, the referendum and council totals are added up under
-encryption, the ranked ballots go through three mixers with proofs, three
-trustees decrypt (two are absent) and the results are printed. It exits with
-an error if any step misbehaves.
+every party with its own account:
 
-The ballot box, the voter API and the universal verifier join the demo as they
-are built.`,
+  - the commission publishes the example manifest (a yes/no referendum, a
+    choose-up-to-2-of-5 approval contest, a ranked contest with a write-in),
+    which names the ballot box's receipt key;
+  - five trustees generate the election key jointly (any 3 can decrypt);
+  - the credential authority issues --voters credentials; the election opens;
+  - the ballot box (SQLite in DATA/demo/veche.db) and the voter API start on
+    a loopback port, and the voters encrypt their ballots on their "devices"
+    and cast them over HTTP with the client SDK, checking each signed
+    receipt: 2% first audit a ballot (Benaloh's challenge), 5% vote again,
+    and a few run a tampered app that ranks a candidate twice;
+  - the box posts its batches; a sample of ballots is found on the chain by
+    tracking code (Merkle inclusion); the commission closes the election;
+  - weeding and the reconciliation are posted; three mixers shuffle the
+    ranked ballots with proofs; two trustees are absent and three decrypt
+    with proofs; the results are computed from the board, posted and
+    printed (totals with bars, approvals, instant-runoff rounds, the Schulze
+    order, write-ins, invalid rows), and the record is verified.
+
+It prints each stage's time and, at the end, how to look at the election with
+veche serve. It exits with an error if any stage misbehaves.`,
+		Example: `  veche demo
+  veche demo --voters 10000
+  veche demo --tour-only`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
@@ -146,16 +162,24 @@ are built.`,
 			if tourOnly {
 				return nil
 			}
+			if voters < 1 {
+				return fmt.Errorf("demo: --voters %d: at least 1", voters)
+			}
 			dir := filepath.Join(a.cfg.Data, "demo")
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return err
+			}
 			fmt.Fprintln(w)
-			return demo.Election(cmd.Context(), w, demo.ElectionOptions{DataDir: dir, Voters: voters})
+			_, err := demo.Election(cmd.Context(), w, demo.ElectionOptions{DataDir: dir, Voters: voters, Seed: seed, Logger: a.log})
+			return err
 		},
 	}
 	cmd.Flags().IntVar(&voters, "voters", 1000, "number of voters in the election")
 	cmd.Flags().BoolVar(&tourOnly, "tour-only", false, "only the cryptography tour, no election")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "seed of the voters' choices (0: the clock)")
 	return cmd
 }
 
@@ -202,7 +226,7 @@ operation takes a little over --benchtime (1s by default).`,
 	a.bind("bench.crypto.benchtime", f.Lookup("benchtime"))
 	a.bind("bench.crypto.cpu", f.Lookup("cpu"))
 
-	bench.AddCommand(crypto, a.benchBoardCommand(), a.benchShuffleCommand(), a.benchTrusteesCommand())
+	bench.AddCommand(crypto, a.benchBoardCommand(), a.benchShuffleCommand(), a.benchTrusteesCommand(), a.benchCastCommand())
 	return bench
 }
 
