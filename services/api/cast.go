@@ -85,43 +85,31 @@ func (s *Server) castProblem(w http.ResponseWriter, err error) {
 	}
 }
 
-func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
+// readPayload answers the common first half of a cast or an audit: the
+// election's box, and the request body decoded strictly with its one
+// base64 field (named what in errors) decoded. On false the problem has
+// been written.
+func readPayload[T any](s *Server, w http.ResponseWriter, r *http.Request, what string, field func(*T) string) (*ballotbox.Box, []byte, bool) {
 	box, ok := s.box(w, r)
 	if !ok {
-		return
+		return nil, nil, false
 	}
-	var req castRequest
+	var req T
 	if err := decodeStrict(r, &req); err != nil {
 		s.castProblem(w, err)
-		return
+		return nil, nil, false
 	}
-	b, err := base64.StdEncoding.Strict().DecodeString(req.Ballot)
+	b, err := base64.StdEncoding.Strict().DecodeString(field(&req))
 	if err != nil || len(b) == 0 {
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "ballot: not standard base64")
-		return
+		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", what+": not standard base64")
+		return nil, nil, false
 	}
-	settle := func(*voting.Receipt, error) {}
-	var parsed *voting.Ballot
-	if s.limits.byCredential != nil {
-		// The credential's budget: read the credential by decoding the
-		// ballot (cheap next to verifying it); a ballot that does not
-		// decode is refused without touching any budget.
-		bal, err := voting.ParseBallot(b, box.Manifest())
-		if err != nil {
-			s.castProblem(w, err)
-			return
-		}
-		if settle, ok = s.chargeCredential(w, box, bal.Credential()); !ok {
-			return
-		}
-		parsed = bal
-	}
-	// A ballot decoded above is not decoded again (Box.CastParsed).
-	cast := func() (*voting.Receipt, error) { return box.Cast(r.Context(), b) }
-	if parsed != nil {
-		cast = func() (*voting.Receipt, error) { return box.CastParsed(r.Context(), parsed) }
-	}
-	rc, err := cast()
+	return box, b, true
+}
+
+// acknowledge answers the second half: the box's receipt (201) or its
+// refusal, after settling the credential's budget.
+func (s *Server) acknowledge(w http.ResponseWriter, settle func(*voting.Receipt, error), rc *voting.Receipt, err error) {
 	settle(rc, err)
 	if err != nil {
 		s.castProblem(w, err)
@@ -131,19 +119,36 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, receiptJSON(rc))
 }
 
-func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
-	box, ok := s.box(w, r)
+func (s *Server) cast(w http.ResponseWriter, r *http.Request) {
+	box, b, ok := readPayload(s, w, r, "ballot", func(req *castRequest) string { return req.Ballot })
 	if !ok {
 		return
 	}
-	var req auditRequest
-	if err := decodeStrict(r, &req); err != nil {
-		s.castProblem(w, err)
+	settle := func(*voting.Receipt, error) {}
+	if s.limits.byCredential != nil {
+		// The credential's budget: read the credential by decoding the
+		// ballot (cheap next to verifying it); a ballot that does not
+		// decode is refused without touching any budget. A ballot decoded
+		// here is not decoded again (Box.CastParsed).
+		bal, err := voting.ParseBallot(b, box.Manifest())
+		if err != nil {
+			s.castProblem(w, err)
+			return
+		}
+		if settle, ok = s.chargeCredential(w, box, bal.Credential()); !ok {
+			return
+		}
+		rc, err := box.CastParsed(r.Context(), bal)
+		s.acknowledge(w, settle, rc, err)
 		return
 	}
-	b, err := base64.StdEncoding.Strict().DecodeString(req.Audit)
-	if err != nil || len(b) == 0 {
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", "audit: not standard base64")
+	rc, err := box.Cast(r.Context(), b)
+	s.acknowledge(w, settle, rc, err)
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
+	box, b, ok := readPayload(s, w, r, "audit", func(req *auditRequest) string { return req.Audit })
+	if !ok {
 		return
 	}
 	settle := func(*voting.Receipt, error) {}
@@ -158,13 +163,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rc, err := box.Audit(r.Context(), b)
-	settle(rc, err)
-	if err != nil {
-		s.castProblem(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusCreated)
-	writeJSON(w, receiptJSON(rc))
+	s.acknowledge(w, settle, rc, err)
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
