@@ -618,16 +618,7 @@ you.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.voterState(o)
-			if err != nil {
-				return err
-			}
-			defer st.close()
-			pw, err := accountPassword(passwordFile, st.identifier, true)
-			if err != nil {
-				return err
-			}
-			c, done, err := a.voterClient(ctx, o, st, "", false)
+			st, pw, c, done, err := a.voterAccount(ctx, o, passwordFile, true)
 			if err != nil {
 				return err
 			}
@@ -645,6 +636,27 @@ you.`,
 	return cmd
 }
 
+// voterAccount opens the voter's state, reads the account password
+// (asking twice when confirm) and makes a client, for register and login.
+// done closes both.
+func (a *app) voterAccount(ctx context.Context, o *voterOptions, passwordFile string, confirm bool) (*voterState, string, *client.Client, func(), error) {
+	st, err := a.voterState(o)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	pw, err := accountPassword(passwordFile, st.identifier, confirm)
+	if err != nil {
+		st.close()
+		return nil, "", nil, nil, err
+	}
+	c, done, err := a.voterClient(ctx, o, st, "", false)
+	if err != nil {
+		st.close()
+		return nil, "", nil, nil, err
+	}
+	return st, pw, c, func() { done(); st.close() }, nil
+}
+
 func (a *app) voterLoginCommand(o *voterOptions) *cobra.Command {
 	var passwordFile string
 	cmd := &cobra.Command{
@@ -660,16 +672,7 @@ it: credentials delivered from then on open here.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.voterState(o)
-			if err != nil {
-				return err
-			}
-			defer st.close()
-			pw, err := accountPassword(passwordFile, st.identifier, false)
-			if err != nil {
-				return err
-			}
-			c, done, err := a.voterClient(ctx, o, st, "", false)
+			st, pw, c, done, err := a.voterAccount(ctx, o, passwordFile, false)
 			if err != nil {
 				return err
 			}
