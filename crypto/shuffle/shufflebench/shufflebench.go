@@ -32,6 +32,7 @@ import (
 
 	"github.com/veche/veche/crypto/elgamal"
 	"github.com/veche/veche/crypto/group"
+	"github.com/veche/veche/crypto/internal/rusage"
 	"github.com/veche/veche/crypto/shuffle"
 )
 
@@ -108,12 +109,12 @@ func Run(w io.Writer, o Options) error {
 
 	// Shuffle and proof, as a mixer runs them.
 	runtime.GC()
-	start, cpu := time.Now(), cpuTime()
+	start, cpu := time.Now(), rusageCPU()
 	out, proof, err := shuffle.ShuffleAndProve(o.Rand, pk, in, p)
 	if err != nil {
 		return err
 	}
-	proveTime, proveCPU := time.Since(start), cpuTime()-cpu
+	proveTime, proveCPU := time.Since(start), rusageCPU()-cpu
 	proofBytes := proof.Bytes()
 	cts := float64(o.N * o.Width)
 	r := base
@@ -135,7 +136,7 @@ func Run(w io.Writer, o Options) error {
 	out, proof = nil, nil
 
 	runtime.GC()
-	start, cpu = time.Now(), cpuTime()
+	start, cpu = time.Now(), rusageCPU()
 	decoded := make([]elgamal.VectorCiphertext, len(published))
 	errs := make([]error, len(published))
 	parallel(len(published), workers, func(i int) {
@@ -152,7 +153,7 @@ func Run(w io.Writer, o Options) error {
 	if err := shuffle.Verify(pk, in, decoded, parsedProof, p); err != nil {
 		return fmt.Errorf("shufflebench: the proof does not verify: %w", err)
 	}
-	verifyTime, verifyCPU := time.Since(start), cpuTime()-cpu
+	verifyTime, verifyCPU := time.Since(start), rusageCPU()-cpu
 	r = base
 	r.Op = "shuffle.verify"
 	r.Seconds = verifyTime.Seconds()
@@ -166,7 +167,7 @@ func Run(w io.Writer, o Options) error {
 
 	r = base
 	r.Op = "shuffle.memory"
-	rss := peakRSS()
+	rss := rusage.PeakRSS()
 	r.PeakRSSBytes = &rss
 	return enc.Encode(r)
 }
@@ -213,4 +214,11 @@ func parallel(n, workers int, f func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// rusageCPU returns the process's CPU time so far (0 where the system does
+// not report it).
+func rusageCPU() time.Duration {
+	d, _ := rusage.CPU()
+	return d
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/veche/veche/crypto/elgamal"
 	"github.com/veche/veche/crypto/group"
+	"github.com/veche/veche/crypto/internal/rusage"
 	"github.com/veche/veche/crypto/threshold"
 	"github.com/veche/veche/crypto/zkp"
 )
@@ -183,13 +184,13 @@ type timer struct {
 }
 
 func (t *timer) start() {
-	t.cpuStart, t.cpuOK = processCPUTime()
+	t.cpuStart, t.cpuOK = rusage.CPU()
 	t.wallStart = time.Now()
 }
 
 func (t *timer) stop() {
 	t.wall += time.Since(t.wallStart)
-	if c, ok := processCPUTime(); ok && t.cpuOK {
+	if c, ok := rusage.CPU(); ok && t.cpuOK {
 		t.cpu += c - t.cpuStart
 	}
 	t.runs++
