@@ -343,14 +343,21 @@ func (e *BatchError) Error() string {
 // Unwrap returns the per-signature errors.
 func (e *BatchError) Unwrap() []error { return e.Errs }
 
+// subBatch is the size of the batches a failed batch is checked again in
+// before the signatures of a failed sub-batch are verified one by one: a
+// bad signature among many good ones costs a few batch equations and
+// subBatch single verifications, not one per signature of a large batch.
+const subBatch = 128
+
 // BatchVerify verifies many signatures with one multi-scalar multiplication:
 // each equation z_i·G = R_i + c_i·PK_i is weighted by an independent 128-bit
 // scalar read from rand (nil means crypto/rand.Reader) and the sum checked
 // once (Bellare, Garay, Rabin, Eurocrypt 1998); a batch with an invalid
 // signature passes with probability at most 2^-128. It returns nil if every
 // signature is valid and otherwise a [*BatchError] listing exactly the
-// invalid ones, found by verifying one by one after the batch failed. An
-// empty batch is an error.
+// invalid ones, found after the batch failed by checking batches of 128
+// and verifying the signatures of a failed one one by one. An empty batch
+// is an error.
 func BatchVerify(rand io.Reader, items []BatchItem) error {
 	if len(items) == 0 {
 		return fmt.Errorf("schnorr: empty batch: %w", ErrInvalidSignature)
@@ -360,46 +367,17 @@ func BatchVerify(rand io.Reader, items []BatchItem) error {
 	}
 	br := bufio.NewReaderSize(rand, 4096)
 	n := len(items)
-	scalars := make([]*group.Scalar, 0, 2*n+1)
-	elements := make([]*group.Element, 0, 2*n+1)
-	gCoef := group.NewScalar()
 	bad := make(map[int]error)
-	var wb [32]byte
-	for i := range items {
-		it := &items[i]
-		s, c, err := prepare(it.PublicKey, it.Context, it.Message, it.Signature)
-		if err != nil {
-			bad[i] = err
-			continue
-		}
-		if _, err := io.ReadFull(br, wb[:16]); err != nil {
-			return fmt.Errorf("schnorr: reading batch randomness: %w", err)
-		}
-		w, err := new(group.Scalar).SetCanonicalBytes(wb[:])
-		if err != nil {
-			return errors.New("schnorr: internal error: 128-bit weight rejected")
-		}
-		// w·(R + c·PK − z·G), with the short weight on R.
-		gCoef.MultiplyAdd(w, s.z, gCoef)
-		scalars = append(scalars, w, new(group.Scalar).Multiply(w, c))
-		elements = append(elements, s.R, &it.PublicKey.e)
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
 	}
-	scalars = append(scalars, gCoef.Negate(gCoef))
-	elements = append(elements, group.NewGeneratorElement())
-	sum, err := new(group.Element).VarTimeMultiScalarMult(scalars, elements)
-	if err != nil || !sum.IsIdentity() {
-		for i := range items {
-			if _, ok := bad[i]; ok {
-				continue
-			}
-			it := &items[i]
-			if err := Verify(it.PublicKey, it.Context, it.Message, it.Signature); err != nil {
-				bad[i] = err
-			}
-		}
-		if len(bad) == 0 {
-			return fmt.Errorf("schnorr: batch equation fails but every signature verifies alone: %w", ErrInvalidSignature)
-		}
+	explained, err := batchCheck(br, items, all, bad)
+	if err != nil {
+		return err
+	}
+	if !explained {
+		return fmt.Errorf("schnorr: batch equation fails but every signature verifies alone: %w", ErrInvalidSignature)
 	}
 	if len(bad) == 0 {
 		return nil
@@ -412,4 +390,70 @@ func BatchVerify(rand io.Reader, items []BatchItem) error {
 		}
 	}
 	return e
+}
+
+// batchCheck verifies the signatures items[i], i in idx, together, adding
+// the invalid ones to bad, and reports whether a failure of their batch
+// equation was explained by an invalid signature.
+func batchCheck(br *bufio.Reader, items []BatchItem, idx []int, bad map[int]error) (bool, error) {
+	scalars := make([]*group.Scalar, 0, 2*len(idx)+1)
+	elements := make([]*group.Element, 0, 2*len(idx)+1)
+	gCoef := group.NewScalar()
+	in := make([]int, 0, len(idx))
+	var wb [32]byte
+	for _, i := range idx {
+		if _, known := bad[i]; known {
+			continue
+		}
+		it := &items[i]
+		s, c, err := prepare(it.PublicKey, it.Context, it.Message, it.Signature)
+		if err != nil {
+			bad[i] = err
+			continue
+		}
+		if _, err := io.ReadFull(br, wb[:16]); err != nil {
+			return false, fmt.Errorf("schnorr: reading batch randomness: %w", err)
+		}
+		w, err := new(group.Scalar).SetCanonicalBytes(wb[:])
+		if err != nil {
+			return false, errors.New("schnorr: internal error: 128-bit weight rejected")
+		}
+		// w·(R + c·PK − z·G), with the short weight on R.
+		gCoef.MultiplyAdd(w, s.z, gCoef)
+		scalars = append(scalars, w, new(group.Scalar).Multiply(w, c))
+		elements = append(elements, s.R, &it.PublicKey.e)
+		in = append(in, i)
+	}
+	if len(in) == 0 {
+		return true, nil
+	}
+	scalars = append(scalars, gCoef.Negate(gCoef))
+	elements = append(elements, group.NewGeneratorElement())
+	sum, err := new(group.Element).VarTimeMultiScalarMult(scalars, elements)
+	if err == nil && sum.IsIdentity() {
+		return true, nil
+	}
+	found := false
+	if len(in) > subBatch {
+		for lo := 0; lo < len(in); lo += subBatch {
+			part := in[lo:min(lo+subBatch, len(in))]
+			if _, err := batchCheck(br, items, part, bad); err != nil {
+				return false, err
+			}
+			for _, i := range part {
+				if _, ok := bad[i]; ok {
+					found = true
+				}
+			}
+		}
+		return found, nil
+	}
+	for _, i := range in {
+		it := &items[i]
+		if err := Verify(it.PublicKey, it.Context, it.Message, it.Signature); err != nil {
+			bad[i] = err
+			found = true
+		}
+	}
+	return found, nil
 }

@@ -378,3 +378,41 @@ func BenchmarkSchnorr(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(items)), "ns/sig")
 	})
 }
+
+// A large batch with a few bad signatures is checked again in sub-batches of
+// 128, and only a failed sub-batch signature by signature: the error still
+// names exactly the bad ones, wherever they are.
+func TestLargeBatchNamesExactlyTheBadSignatures(t *testing.T) {
+	r := testrand.New("large batch")
+	const n = 300
+	items := make([]schnorr.BatchItem, n)
+	keys := make([]*schnorr.PrivateKey, 4)
+	for i := range keys {
+		keys[i] = mustKey(t, fmt.Sprintf("signer %d", i))
+	}
+	for i := range items {
+		sk := keys[i%len(keys)]
+		msg := []byte(fmt.Sprintf("ballot %d", i))
+		sig, err := schnorr.Sign(r, sk, ballotContext, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items[i] = schnorr.BatchItem{PublicKey: sk.Public(), Context: ballotContext, Message: msg, Signature: sig}
+	}
+	if err := schnorr.BatchVerify(r, items); err != nil {
+		t.Fatalf("valid batch rejected: %v", err)
+	}
+	for _, badAt := range [][]int{{0}, {127, 128}, {5, 140, 299}, {256, 257, 258, 259}} {
+		bad := append([]schnorr.BatchItem(nil), items...)
+		for _, i := range badAt {
+			bad[i].Message = append([]byte("x"), bad[i].Message...)
+		}
+		var be *schnorr.BatchError
+		if err := schnorr.BatchVerify(r, bad); !errors.As(err, &be) {
+			t.Fatalf("bad %v: got %v, want a *BatchError", badAt, err)
+		}
+		if fmt.Sprint(be.Indices) != fmt.Sprint(badAt) || be.Total != n {
+			t.Errorf("bad %v: the error names %v of %d", badAt, be.Indices, be.Total)
+		}
+	}
+}

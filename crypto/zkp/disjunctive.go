@@ -605,14 +605,10 @@ func verifyBatch(rand io.Reader, fp Fingerprint, pk *group.Element, kind string,
 			terms += 2*st.branches() + 2
 		}
 	}
-	// The coefficients of PK of all proofs are summed into one term,
-	// added first and complete when the batch is evaluated.
-	pkCoef := group.NewScalar()
+	// The coefficients of PK of all proofs are summed into one term
+	// (batch.pkCoefficient).
 	return batchOrEach(rand, kind, len(sts), terms,
 		func(bt *batch, i int) error {
-			if i == 0 {
-				bt.term(pkCoef, pk)
-			}
 			st, d := sts[i], ds[i]
 			if d == nil {
 				return invalid(kind, "nil proof")
@@ -624,7 +620,7 @@ func verifyBatch(rand io.Reader, fp Fingerprint, pk *group.Element, kind string,
 				return err
 			}
 			_, c := st.challenge(&fp, pkEnc, st.ciphertextEncoding(), d.encodings())
-			return addTerms(bt, pkCoef, st, d, d.allChallenges(c))
+			return addTerms(bt, bt.pkCoefficient(pk), st, d, d.allChallenges(c))
 		},
 		func(i int) error { return verifyOne(fp, pk, sts[i], ds[i]) })
 }

@@ -496,6 +496,24 @@ func TestBatchVerifyZeroOne(t *testing.T) {
 		}
 	})
 
+	// A failed batch of 1,000 is checked again in batches of 128, and
+	// only a failed one proof by proof: bad proofs in several of them, at
+	// their edges, are all named, and no good one.
+	t.Run("bad proofs in several sub-batches", func(t *testing.T) {
+		items := append([]zkp.ZeroOneItem(nil), b.items...)
+		for _, i := range []int{0, 127, 128, 500, 999} {
+			items[i].Binding = []byte("another binding")
+		}
+		err := zkp.BatchVerifyZeroOne(e.rand, e.fp, e.pk, items)
+		var be *zkp.BatchError
+		if !errors.As(err, &be) {
+			t.Fatalf("got %v, want a *BatchError", err)
+		}
+		if fmt.Sprint(be.Indices) != "[0 127 128 500 999]" || be.Total != 1000 {
+			t.Fatalf("reported %v of %d, want [0 127 128 500 999] of 1000", be.Indices, be.Total)
+		}
+	})
+
 	t.Run("several bad proofs", func(t *testing.T) {
 		items := append([]zkp.ZeroOneItem(nil), b.items[:40]...)
 		items[3].Proof = nil

@@ -141,6 +141,7 @@ type batch struct {
 	gCoef    *group.Scalar
 	scalars  []*group.Scalar
 	elements []*group.Element
+	pkCoef   *group.Scalar // the summed coefficient of the election key, once used
 }
 
 func newBatch(r io.Reader, sizeHint int) *batch {
@@ -172,6 +173,17 @@ func (b *batch) weight() (*group.Scalar, error) {
 func (b *batch) term(s *group.Scalar, p *group.Element) {
 	b.scalars = append(b.scalars, s)
 	b.elements = append(b.elements, p)
+}
+
+// pkCoefficient returns the coefficient of the election key pk in the
+// combination, which every equation of the batch adds to: one term for
+// all of them, complete when the batch is evaluated.
+func (b *batch) pkCoefficient(pk *group.Element) *group.Scalar {
+	if b.pkCoef == nil {
+		b.pkCoef = group.NewScalar()
+		b.term(b.pkCoef, pk)
+	}
+	return b.pkCoef
 }
 
 // termG adds s·G to the combination.
@@ -304,12 +316,20 @@ func checkPoint(kind, what string, e *group.Element, identityOK bool) error {
 
 func isInvalid(err error) bool { return errors.Is(err, ErrInvalidProof) }
 
+// subBatch is the size of the batches a failed batch is checked again in
+// before the items of a failed sub-batch are checked one by one: a bad
+// proof among many good ones costs a few batch equations and subBatch
+// single checks, not one single check per item of a large batch.
+const subBatch = 128
+
 // batchOrEach drives a batch verification of n items with about sizeHint
-// multi-scalar multiplication terms. add checks item i's
-// shape, derives its challenge and adds its weighted equations to the batch;
-// an error wrapping ErrInvalidProof marks the item invalid, any other error
-// (failing randomness) aborts. If the combined equation fails, single checks
-// every item not yet found invalid, one by one, to name the invalid ones.
+// multi-scalar multiplication terms. add checks item i's shape, derives its
+// challenge and adds its weighted equations to the batch (it may be called
+// again for the same item, into another batch); an error wrapping
+// ErrInvalidProof marks the item invalid, any other error (failing
+// randomness) aborts. If the combined equation fails, the items are
+// checked again in batches of subBatch, and single checks every item of a
+// failed one, one by one, to name the invalid ones.
 func batchOrEach(rand io.Reader, kind string, n, sizeHint int, add func(*batch, int) error, single func(int) error) error {
 	if n == 0 {
 		return invalid(kind, "empty batch")
@@ -318,29 +338,67 @@ func batchOrEach(rand io.Reader, kind string, n, sizeHint int, add func(*batch, 
 		rand = cryptorand.Reader
 	}
 	// Weights are read 16 bytes at a time: buffer the reads.
-	b := newBatch(bufio.NewReaderSize(rand, 4096), sizeHint)
+	br := bufio.NewReaderSize(rand, 4096)
 	bad := make(map[int]error)
-	for i := 0; i < n; i++ {
-		if err := add(b, i); err != nil {
-			if !isInvalid(err) {
-				return err
-			}
-			bad[i] = err
-		}
-	}
-	if !b.holds() {
-		for i := 0; i < n; i++ {
-			if _, ok := bad[i]; ok {
+	// check verifies the items idx together and reports whether the
+	// failure of their batch was explained by an invalid item.
+	var check func(idx []int, hint int) (bool, error)
+	check = func(idx []int, hint int) (bool, error) {
+		b := newBatch(br, hint)
+		in := make([]int, 0, len(idx))
+		for _, i := range idx {
+			if _, known := bad[i]; known {
 				continue
 			}
+			if err := add(b, i); err != nil {
+				if !isInvalid(err) {
+					return false, err
+				}
+				bad[i] = err
+				continue
+			}
+			in = append(in, i)
+		}
+		if len(in) == 0 || b.holds() {
+			return true, nil
+		}
+		found := false
+		if len(in) > subBatch {
+			for lo := 0; lo < len(in); lo += subBatch {
+				part := in[lo:min(lo+subBatch, len(in))]
+				explained, err := check(part, hint*len(part)/len(in)+2)
+				if err != nil {
+					return false, err
+				}
+				if explained {
+					for _, i := range part {
+						if _, ok := bad[i]; ok {
+							found = true
+						}
+					}
+				}
+			}
+			return found, nil
+		}
+		for _, i := range in {
 			if err := single(i); err != nil {
 				bad[i] = err
+				found = true
 			}
 		}
-		if len(bad) == 0 {
-			// Unreachable: a batch of true equations always holds.
-			return invalid(kind, "batch equation fails but every proof verifies alone")
-		}
+		return found, nil
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	explained, err := check(all, sizeHint)
+	if err != nil {
+		return err
+	}
+	if !explained {
+		// Unreachable: a batch of true equations always holds.
+		return invalid(kind, "batch equation fails but every proof verifies alone")
 	}
 	if len(bad) == 0 {
 		return nil
