@@ -211,6 +211,21 @@ func (in *TallyInputs) List(contest string) (*TallyInput, error) {
 	return l, nil
 }
 
+// decoded returns the mix list that payload encodes: in's, decoded when
+// in was read, if in has the same payload for that list, or else decoded
+// now. in may be nil.
+func (in *TallyInputs) decoded(payload []byte) (*TallyInput, error) {
+	if in != nil {
+		name := ListName(payload)
+		if l := in.lists[name]; l != nil {
+			if p := in.Input(InputList, name); p != nil && bytes.Equal(p.Payload, payload) {
+				return l, nil
+			}
+		}
+	}
+	return ParseTallyInput(payload)
+}
+
 // ErrNotClosed: the election has no closing entry yet; its tally inputs
 // cannot be fixed.
 var ErrNotClosed = errors.New("tally: the election is not closed")

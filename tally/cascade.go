@@ -68,6 +68,14 @@ type RejectedEntry struct {
 // Rejected rather than failing the read: the cascade verifier blames its
 // poster.
 func ReadMixRecord(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID, commission bulletin.Address) (*MixRecord, error) {
+	return ReadMixRecordWith(ctx, r, topic, commission, nil)
+}
+
+// ReadMixRecordWith is [ReadMixRecord] taking the mix lists that in
+// (from [ReadTallyInputs] on the same board) has decoded already instead
+// of decoding them again: a list is taken from in only if it is the same
+// payload, byte for byte. in may be nil.
+func ReadMixRecordWith(ctx context.Context, r bulletin.Reader, topic bulletin.TopicID, commission bulletin.Address, in *TallyInputs) (*MixRecord, error) {
 	rec := &MixRecord{Inputs: map[string]*TallyInput{}, Shuffles: map[string][]PostedShuffle{}}
 	reject := func(seq uint64, kind bulletin.Kind, poster bulletin.Address, list string, err error) {
 		rec.Rejected = append(rec.Rejected, RejectedEntry{Seq: seq, Kind: kind, Poster: poster, List: list, Err: err})
@@ -82,16 +90,16 @@ func ReadMixRecord(ctx context.Context, r bulletin.Reader, topic bulletin.TopicI
 				reject(seq, kind, poster, ListName(payload), errors.New("a tally input not posted by the commission"))
 				return
 			}
-			in, err := ParseTallyInput(payload)
+			l, err := in.decoded(payload)
 			if err != nil {
 				reject(seq, kind, poster, ListName(payload), err)
 				return
 			}
-			if _, dup := rec.Inputs[in.Name]; dup {
-				reject(seq, kind, poster, in.Name, fmt.Errorf("a second tally input for list %s (the first counts)", in.Name))
+			if _, dup := rec.Inputs[l.Name]; dup {
+				reject(seq, kind, poster, l.Name, fmt.Errorf("a second tally input for list %s (the first counts)", l.Name))
 				return
 			}
-			rec.Inputs[in.Name] = in
+			rec.Inputs[l.Name] = l
 		case bulletin.KindShuffle:
 			sh, err := ParseShuffleRecord(payload)
 			if err != nil {

@@ -675,7 +675,7 @@ func prepare(ctx context.Context, r bulletin.Reader, m *voting.Manifest, w *Weed
 			st.lists[ct.ID] = in.Totals[ct.ID].List()
 		case ct.Tally == voting.Mixnet && in.Input(InputList, ct.ID) != nil:
 			if st.mix == nil {
-				if st.mix, err = ReadMixRecord(ctx, readerFrom{r, st.from}, m.Topic(), commission); err != nil {
+				if st.mix, err = ReadMixRecordWith(ctx, readerFrom{r, st.from}, m.Topic(), commission, in); err != nil {
 					return nil, err
 				}
 			}
