@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/veche/veche/bulletin"
 )
@@ -165,68 +167,138 @@ func WriteRecord(ctx context.Context, w io.Writer, r bulletin.Reader, id, contra
 func ReadRecord(rd io.Reader) (*Record, error) {
 	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 0, 1<<16), maxRecordLine)
-	line := 0
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: line %d: %s", ErrRecord, line, fmt.Sprintf(format, args...))
-	}
 	r := &Record{}
-	for sc.Scan() {
-		line++
-		text := sc.Bytes()
-		if line == 1 {
-			if err := strictJSON(text, &r.Header); err != nil {
-				return nil, bad("the header: %v", err)
-			}
-			h := &r.Header
-			if h.Format != RecordFormat {
-				return nil, bad("format %q, want %q", h.Format, RecordFormat)
-			}
-			if h.Election == "" {
-				return nil, bad("no election id")
-			}
-			if err := decodeHex(h.Topic, r.topic[:]); err != nil {
-				return nil, bad("topic: %v", err)
-			}
-			if err := decodeHex(h.Head, r.head[:]); err != nil {
-				return nil, bad("head: %v", err)
-			}
-			continue
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%w: line 1: %v", ErrRecord, err)
 		}
-		var re recordEntry
-		if err := strictJSON(text, &re); err != nil {
-			return nil, bad("%v", err)
-		}
-		e := bulletin.Entry{Topic: r.topic, Seq: re.Seq, Kind: bulletin.Kind(re.Kind)}
-		if !e.Kind.Valid() {
-			return nil, bad("entry %d: undefined kind %d", re.Seq, re.Kind)
-		}
-		if re.KindName != "" && re.KindName != e.Kind.String() {
-			return nil, bad("entry %d: kind %d is %q, not %q", re.Seq, re.Kind, e.Kind.String(), re.KindName)
-		}
-		if hexPoster, ok := strings.CutPrefix(strings.ToLower(re.Poster), "0x"); !ok || decodeHex(hexPoster, e.Poster[:]) != nil {
-			return nil, bad("entry %d: poster %q is not 0x and 40 hexadecimal digits", re.Seq, re.Poster)
-		}
-		if err := decodeHex(re.Head, e.Head[:]); err != nil {
-			return nil, bad("entry %d: head: %v", re.Seq, err)
-		}
-		p, err := hex.DecodeString(re.Payload)
-		if err != nil {
-			return nil, bad("entry %d: payload: %v", re.Seq, err)
-		}
-		if len(p) > bulletin.MaxPayload {
-			return nil, bad("entry %d: payload of %d bytes, the limit is %d", re.Seq, len(p), bulletin.MaxPayload)
-		}
-		e.Payload = p
-		r.Log = append(r.Log, e)
-	}
-	if err := sc.Err(); err != nil {
-		line++
-		return nil, bad("%v", err)
-	}
-	if line == 0 {
 		return nil, fmt.Errorf("%w: an empty file", ErrRecord)
 	}
+	if err := r.parseHeader(sc.Bytes()); err != nil {
+		return nil, fmt.Errorf("%w: line 1: %v", ErrRecord, err)
+	}
+	// The entries' lines are decoded in chunks on all cores, at most two
+	// chunks per core ahead of the reading.
+	var (
+		chunks []*recordChunk
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	)
+	line := 1
+	cur := &recordChunk{first: 2}
+	flush := func() {
+		c := cur
+		chunks = append(chunks, c)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c.decode(r.topic)
+		})
+		cur = &recordChunk{first: line + 1}
+	}
+	for sc.Scan() {
+		line++
+		cur.lines = append(cur.lines, bytes.Clone(sc.Bytes()))
+		if len(cur.lines) == recordChunkLines {
+			flush()
+		}
+	}
+	if len(cur.lines) > 0 {
+		flush()
+	}
+	wg.Wait()
+	n := 0
+	for _, c := range chunks {
+		if c.err != nil {
+			return nil, c.err
+		}
+		n += len(c.entries)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%w: line %d: %v", ErrRecord, line+1, err)
+	}
+	r.Log = make([]bulletin.Entry, 0, n)
+	for _, c := range chunks {
+		r.Log = append(r.Log, c.entries...)
+	}
 	return r, nil
+}
+
+// parseHeader decodes and checks the record's first line.
+func (r *Record) parseHeader(text []byte) error {
+	if err := strictJSON(text, &r.Header); err != nil {
+		return fmt.Errorf("the header: %v", err)
+	}
+	h := &r.Header
+	if h.Format != RecordFormat {
+		return fmt.Errorf("format %q, want %q", h.Format, RecordFormat)
+	}
+	if h.Election == "" {
+		return errors.New("no election id")
+	}
+	if err := decodeHex(h.Topic, r.topic[:]); err != nil {
+		return fmt.Errorf("topic: %v", err)
+	}
+	if err := decodeHex(h.Head, r.head[:]); err != nil {
+		return fmt.Errorf("head: %v", err)
+	}
+	return nil
+}
+
+// recordChunkLines is how many entry lines one goroutine decodes at a time.
+const recordChunkLines = 32
+
+// recordChunk is consecutive entry lines of a record, from line first.
+type recordChunk struct {
+	first   int
+	lines   [][]byte
+	entries []bulletin.Entry
+	err     error // the first bad line's
+}
+
+// decode decodes the chunk's lines into entries of topic, stopping at the
+// first bad one.
+func (c *recordChunk) decode(topic bulletin.TopicID) {
+	c.entries = make([]bulletin.Entry, 0, len(c.lines))
+	for i, text := range c.lines {
+		e, err := decodeEntry(topic, text)
+		if err != nil {
+			c.err = fmt.Errorf("%w: line %d: %v", ErrRecord, c.first+i, err)
+			break
+		}
+		c.entries = append(c.entries, e)
+	}
+	c.lines = nil
+}
+
+// decodeEntry decodes one entry line and checks its form.
+func decodeEntry(topic bulletin.TopicID, text []byte) (bulletin.Entry, error) {
+	var re recordEntry
+	if err := strictJSON(text, &re); err != nil {
+		return bulletin.Entry{}, err
+	}
+	e := bulletin.Entry{Topic: topic, Seq: re.Seq, Kind: bulletin.Kind(re.Kind)}
+	if !e.Kind.Valid() {
+		return e, fmt.Errorf("entry %d: undefined kind %d", re.Seq, re.Kind)
+	}
+	if re.KindName != "" && re.KindName != e.Kind.String() {
+		return e, fmt.Errorf("entry %d: kind %d is %q, not %q", re.Seq, re.Kind, e.Kind.String(), re.KindName)
+	}
+	if hexPoster, ok := strings.CutPrefix(strings.ToLower(re.Poster), "0x"); !ok || decodeHex(hexPoster, e.Poster[:]) != nil {
+		return e, fmt.Errorf("entry %d: poster %q is not 0x and 40 hexadecimal digits", re.Seq, re.Poster)
+	}
+	if err := decodeHex(re.Head, e.Head[:]); err != nil {
+		return e, fmt.Errorf("entry %d: head: %v", re.Seq, err)
+	}
+	p, err := hex.DecodeString(re.Payload)
+	if err != nil {
+		return e, fmt.Errorf("entry %d: payload: %v", re.Seq, err)
+	}
+	if len(p) > bulletin.MaxPayload {
+		return e, fmt.Errorf("entry %d: payload of %d bytes, the limit is %d", re.Seq, len(p), bulletin.MaxPayload)
+	}
+	e.Payload = p
+	return e, nil
 }
 
 // strictJSON decodes one JSON object into v, refusing unknown fields and

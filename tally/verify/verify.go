@@ -949,7 +949,7 @@ func (rn *run) stepShuffles() (Step, error) {
 	c := v.cascade
 	commission := addr(rn.m.Commission.Address)
 	count := uint64(len(rn.snap.Log))
-	rec, err := tally.ReadMixRecord(rn.ctx, window{rn.snap, rn.closing.seq + 1, count}, rn.v.topic, commission)
+	rec, err := tally.ReadMixRecordWith(rn.ctx, window{rn.snap, rn.closing.seq + 1, count}, rn.v.topic, commission, rn.inputs)
 	if err != nil {
 		return Step{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -267,6 +268,11 @@ func TestRecordRoundTrip(t *testing.T) {
 		{"a poster without 0x", lines[0] + strings.Replace(lines[1], `"poster":"0x`, `"poster":"`, 1), "poster"},
 		{"payload not hex", lines[0] + strings.Replace(lines[1], `"payload":"`, `"payload":"zz`, 1), "payload"},
 		{"two objects on a line", lines[0] + strings.TrimSuffix(lines[1], "\n") + "{}\n", "more than one JSON value"},
+		// Lines are decoded in chunks on all cores: the first bad line is
+		// named, wherever the chunks end.
+		{"two bad lines far apart", strings.Join(lines[:20], "") + strings.Replace(lines[20], `"kind":`, `"kind":9`, 1) +
+			strings.Join(lines[21:45], "") + strings.Replace(lines[45], `"payload":"`, `"payload":"zz`, 1) + strings.Join(lines[46:], ""), "line 21: "},
+		{"a bad last line", strings.Join(lines[:len(lines)-1], "") + "{", fmt.Sprintf("line %d: ", len(lines))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := verify.ReadRecord(strings.NewReader(tc.text))
