@@ -139,6 +139,7 @@ prints the settings in force and where the file was found.`,
 		a.serveCommand(),
 		a.voterCommand(),
 		a.verifyCommand(),
+		a.explorerCommand(),
 	)
 	return root
 }

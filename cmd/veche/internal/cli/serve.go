@@ -42,8 +42,10 @@ func (a *app) serveCommand() *cobra.Command {
 and serve the voter API under /api/v1 on --listen: elections, their manifests
 and keys as the board has them, health (/api/v1/health), readiness
 (/api/v1/ready: the board answers), the OpenAPI document
-(/api/v1/openapi.json), and Prometheus metrics at /metrics. It runs until
-interrupted, then finishes the requests in flight.
+(/api/v1/openapi.json), and Prometheus metrics at /metrics. It also serves
+the public bulletin explorer (veche explorer, docs/explorer.md) at /explorer/,
+and / leads there. It runs until interrupted, then finishes the requests in
+flight.
 
 With --box ELECTION it is also the election's ballot box: it takes ballots
 (POST /api/v1/elections/ELECTION/ballots), stores each durably before
@@ -130,12 +132,19 @@ node; on --rpc nothing is served at /chain).`,
 			if err := a.serveChain(mux, server, b, publicRPC); err != nil {
 				return err
 			}
+			ex, err := a.mountExplorer(mux, b, publicRPC) // explorer.go
+			if err != nil {
+				return err
+			}
+			defer ex.Close()
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
 			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+			srv.RegisterOnShutdown(func() { ex.Close() }) // ends the explorer's event streams
 			fmt.Fprintf(cmd.OutOrStdout(), "serving the voter API on http://%s/api/v1 (board: %s)\n", ln.Addr(), b.Describe())
+			fmt.Fprintf(cmd.OutOrStdout(), "serving the explorer on http://%s%s/\n", ln.Addr(), explorerPath)
 			a.log.Info("serving", "addr", ln.Addr().String(), "board", b.Describe())
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
