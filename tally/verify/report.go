@@ -150,6 +150,9 @@ type Report struct {
 	// Results are the results recomputed from the board (step 10), once
 	// every list is decrypted; nil before.
 	Results *tally.Results `json:"-"`
+	// Weeded is the weeding of the ballots (step 6): which ballots count
+	// and why the others do not; nil until the election is closed.
+	Weeded *tally.Weeded `json:"-"`
 }
 
 // Step returns step n (1 … 10), or nil.

@@ -312,6 +312,11 @@ func TestSampleRecord(t *testing.T) {
 		t.Fatalf("the sample does not verify:\n%s", buf.String())
 	}
 	golden.Check(t, sampleReport, reportJSON(t, rep))
+	// The report carries what the explorer shows without weeding again:
+	// the weeding and the results.
+	if w := rep.Weeded; w == nil || uint64(len(w.Counted)) != w.Reconciliation.Counted || w.Reconciliation.Counted != 7 || rep.Results == nil {
+		t.Fatalf("the report's weeding %+v, results %v", w, rep.Results)
+	}
 
 	bad := loadRecord(t, tamperedRecord)
 	rep, err = verify.Verify(ctx, bad, sampleID, nil)

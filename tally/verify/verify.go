@@ -670,7 +670,7 @@ func (rn *run) stepBallots() (Step, error) {
 		v.weeded = w
 	}
 	w := v.weeded
-	rn.w = w
+	rn.w, rn.rep.Weeded = w, w
 	in, err := tally.ReadTallyInputs(rn.ctx, rn.snap, rn.m, w.Refs.Closing.First+1)
 	if err != nil {
 		return Step{}, err
