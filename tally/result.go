@@ -205,8 +205,9 @@ func countRows(c *voting.Contest, rows [][]*group.Element, n int, cr *ContestRes
 	known := map[string]bool{}
 	var rankings []Ranking
 	ranked := false
-	for i, row := range rows {
-		sel, err := voting.DecodeRow(c, row)
+	sels, errs := voting.DecodeRows(c, rows)
+	for i := range rows {
+		sel, err := sels[i], errs[i]
 		if err != nil {
 			cr.Invalid = append(cr.Invalid, uint64(i))
 			continue

@@ -2,6 +2,8 @@ package voting
 
 import (
 	"bytes"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/veche/veche/crypto/elgamal"
@@ -49,6 +51,10 @@ func FuzzDecodeRow(f *testing.F) {
 			row = append(row, e)
 		}
 		s, err := DecodeRow(&c, row)
+		sels, errs := DecodeRows(&c, [][]*group.Element{row})
+		if fmt.Sprint(errs[0]) != fmt.Sprint(err) || !slices.Equal(sels[0].Options, s.Options) || sels[0].WriteIn != s.WriteIn {
+			t.Fatalf("DecodeRows gives %+v, %v; DecodeRow %+v, %v", sels[0], errs[0], s, err)
+		}
 		if err != nil {
 			return
 		}

@@ -2,6 +2,7 @@ package voting_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -73,6 +74,35 @@ func TestDecodeRow(t *testing.T) {
 	}
 	if _, err := voting.DecodeRow(contest(m, "council"), []*group.Element{val(1)}); !errors.Is(err, voting.ErrInvalidRow) {
 		t.Errorf("a homomorphic contest's row: %v", err)
+	}
+
+	// DecodeRows decodes many rows at once (through the doubles' batched
+	// encodings) exactly as DecodeRow decodes each: the same selections
+	// and the same errors, in the same order, across its chunks.
+	var rows [][]*group.Element
+	for k := range 700 {
+		for _, tc := range valid {
+			rows = append(rows, tc.row)
+		}
+		if k%3 == 0 {
+			for _, tc := range invalid {
+				rows = append(rows, tc.row)
+			}
+		}
+	}
+	rows = append(rows, nil, []*group.Element{nil, nil, nil, nil})
+	sels, errs := voting.DecodeRows(mayor, rows)
+	if len(sels) != len(rows) || len(errs) != len(rows) {
+		t.Fatalf("DecodeRows returned %d selections and %d errors for %d rows", len(sels), len(errs), len(rows))
+	}
+	for i, row := range rows {
+		want, wantErr := voting.DecodeRow(mayor, row)
+		if fmt.Sprint(errs[i]) != fmt.Sprint(wantErr) || !slices.Equal(sels[i].Options, want.Options) || sels[i].WriteIn != want.WriteIn {
+			t.Fatalf("row %d: DecodeRows gives %+v, %v; DecodeRow %+v, %v", i, sels[i], errs[i], want, wantErr)
+		}
+	}
+	if _, errs := voting.DecodeRows(contest(m, "council"), [][]*group.Element{{val(1)}}); !errors.Is(errs[0], voting.ErrInvalidRow) {
+		t.Errorf("DecodeRows of a homomorphic contest's row: %v", errs[0])
 	}
 }
 

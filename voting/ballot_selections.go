@@ -3,6 +3,7 @@ package voting
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -273,6 +274,84 @@ func badRow(contest, format string, args ...any) error {
 // embedding of a valid name. Such a ballot counts as invalid; it never
 // stops the tally. The error names the rule broken, not the row's values.
 func DecodeRow(c *Contest, row []*group.Element) (Selection, error) {
+	table := choiceTable()
+	return decodeRow(c, row, func(i int) (int, bool) {
+		v, ok := table[[group.ElementSize]byte(row[i].Bytes())]
+		return v, ok
+	})
+}
+
+// DecodeRows is [DecodeRow] for many rows of contest c: sels[i] and
+// errs[i] are DecodeRow(c, rows[i]). It finds the slots' choice values on
+// all cores, from the encodings of their doubles (group.DoubleBatch: an
+// inverse shared by many elements instead of an inverse square root each;
+// doubling is a bijection of the prime-order group, so 2·M = 2v·G exactly
+// when M = v·G).
+func DecodeRows(c *Contest, rows [][]*group.Element) (sels []Selection, errs []error) {
+	sels, errs = make([]Selection, len(rows)), make([]error, len(rows))
+	slots := min(c.slots(), RowWidth(c))
+	if c.Tally != Mixnet || slots < 1 {
+		for i, row := range rows {
+			sels[i], errs[i] = DecodeRow(c, row)
+		}
+		return sels, errs
+	}
+	table := doubleChoiceTable()
+	const chunk = 512
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for lo := 0; lo < len(rows); lo += chunk {
+		hi := min(lo+chunk, len(rows))
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			in := make([]group.Element, 0, (hi-lo)*slots)
+			for _, row := range rows[lo:hi] {
+				for j := range slots {
+					if j < len(row) && row[j] != nil {
+						in = append(in, *new(group.Element).Set(row[j]))
+					}
+				}
+			}
+			if err := group.DoubleBatch(in, in); err != nil {
+				panic("voting: internal error: " + err.Error()) // equal lengths
+			}
+			k := 0
+			vals := make([]int, slots)
+			known := make([]bool, slots)
+			for r, row := range rows[lo:hi] {
+				for j := range slots {
+					known[j] = false
+					if j < len(row) && row[j] != nil {
+						vals[j], known[j] = table[[group.ElementSize]byte(in[k].Bytes())]
+						k++
+					}
+				}
+				sels[lo+r], errs[lo+r] = decodeRow(c, row, func(i int) (int, bool) { return vals[i], known[i] })
+			}
+		})
+	}
+	wg.Wait()
+	return sels, errs
+}
+
+// doubleChoiceTable maps the encoding of 2v·G to v, for v = 0 …
+// MaxOptions+1 (see [DecodeRows]).
+var doubleChoiceTable = sync.OnceValue(func() map[[group.ElementSize]byte]int {
+	t := make(map[[group.ElementSize]byte]int, MaxOptions+2)
+	P := group.NewElement()
+	G := group.NewGeneratorElement()
+	G2 := new(group.Element).Add(G, G)
+	for v := 0; v <= MaxOptions+1; v++ {
+		t[[group.ElementSize]byte(P.Bytes())] = v
+		P = new(group.Element).Add(P, G2)
+	}
+	return t
+})
+
+// decodeRow is DecodeRow with the choice value of slot i (for a row[i]
+// that is not nil) given by value.
+func decodeRow(c *Contest, row []*group.Element, value func(i int) (int, bool)) (Selection, error) {
 	if c.Tally != Mixnet {
 		return Selection{}, badRow(c.ID, "not a mixnet contest")
 	}
@@ -283,14 +362,13 @@ func DecodeRow(c *Contest, row []*group.Element) (Selection, error) {
 		return Selection{}, badRow(c.ID, "a row of %d plaintexts, want %d", len(row), RowWidth(c))
 	}
 	n := len(c.Options)
-	table := choiceTable()
 	var vals []int
 	ended := false
 	for i := range c.slots() {
 		if row[i] == nil {
 			return Selection{}, badRow(c.ID, "slot %d is missing", i+1)
 		}
-		v, ok := table[[group.ElementSize]byte(row[i].Bytes())]
+		v, ok := value(i)
 		switch {
 		case !ok || v > n+1 || (v == n+1 && !c.WriteIn):
 			return Selection{}, badRow(c.ID, "slot %d does not hold a choice", i+1)
