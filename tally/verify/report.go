@@ -86,7 +86,8 @@ type Step struct {
 	// Notes are observations that are not failures, in board order
 	// (at most Options.MaxNotes, the last saying how many were left out).
 	Notes []Note `json:"notes,omitempty"`
-	// Duration is how long the step took (in JSON: duration_ms).
+	// Duration is how long the step took (in JSON: duration_ms); for step
+	// 8, whose checks run alongside steps 6 and 7, how long they took.
 	Duration time.Duration `json:"-"`
 }
 

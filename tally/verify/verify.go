@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/veche/veche/bulletin"
@@ -163,6 +164,9 @@ type run struct {
 	mix      *tally.MixRecord
 	rows     map[string][][]*group.Element
 	trustees *tally.Trustees
+
+	pre        *prefetch  // the mix net's checks, started early; nil if not
+	progressMu sync.Mutex // progress may be told from two goroutines
 }
 
 type phaseEntry struct {
@@ -205,6 +209,7 @@ func (v *Verifier) Run(ctx context.Context, r bulletin.Reader) (*Report, error) 
 	}
 	rn.snap = NewRecord(v.id, v.topic, v.entries, head, v.chain.Count())
 	rn.index()
+	defer rn.waitPrefetch()
 	for n, f := range []func() (Step, error){
 		StepManifest: rn.stepManifest, StepCeremony: rn.stepCeremony, StepCredentials: rn.stepCredentials,
 		StepPhases: rn.stepPhases, StepBallots: rn.stepBallots, StepInputs: rn.stepInputs,
@@ -220,6 +225,9 @@ func (v *Verifier) Run(ctx context.Context, r bulletin.Reader) (*Report, error) 
 			return nil, err
 		}
 		rn.rep.Steps = steps
+		if n == StepPhases {
+			rn.startPrefetch()
+		}
 	}
 	rn.rep.Steps = steps
 	rn.rep.Verdict = rn.rep.verdict()
@@ -236,6 +244,8 @@ func (v *Verifier) capNotes(ns []Note) []Note {
 
 func (rn *run) progress(step, done, total int, unit string) {
 	if p := rn.v.opts.Progress; p != nil {
+		rn.progressMu.Lock()
+		defer rn.progressMu.Unlock()
 		p(Progress{Step: step, Name: StepName(step), Done: done, Total: total, Unit: unit})
 	}
 }
@@ -671,7 +681,7 @@ func (rn *run) stepBallots() (Step, error) {
 	}
 	w := v.weeded
 	rn.w, rn.rep.Weeded = w, w
-	in, err := tally.ReadTallyInputs(rn.ctx, rn.snap, rn.m, w.Refs.Closing.First+1)
+	in, err := rn.tallyInputs(w.Refs.Closing.First + 1)
 	if err != nil {
 		return Step{}, err
 	}
@@ -947,11 +957,16 @@ func (rn *run) stepShuffles() (Step, error) {
 		v.cascade = c
 	}
 	c := v.cascade
-	commission := addr(rn.m.Commission.Address)
-	count := uint64(len(rn.snap.Log))
-	rec, err := tally.ReadMixRecordWith(rn.ctx, window{rn.snap, rn.closing.seq + 1, count}, rn.v.topic, commission, rn.inputs)
-	if err != nil {
-		return Step{}, err
+	pre := rn.prefetched()
+	var rec *tally.MixRecord
+	var err error
+	if pre != nil && pre.rec != nil && pre.inputs == rn.inputs {
+		rec = pre.rec
+	} else {
+		pre = nil
+		if rec, err = rn.readMixRecord(rn.inputs); err != nil {
+			return Step{}, err
+		}
 	}
 	rn.mix, rn.lists = rec, map[string]*tally.List{}
 	var out *Step
@@ -965,7 +980,12 @@ func (rn *run) stepShuffles() (Step, error) {
 			continue
 		}
 		base := checked
-		l, err := c.Verify(rec, name, func(k int) { rn.progress(StepShuffles, base+k+1, total, "shuffles") })
+		var l *tally.List
+		if r, ok := pre.result(name); ok {
+			l, err = r.list, r.err
+		} else {
+			l, err = c.Verify(rec, name, func(k int) { rn.progress(StepShuffles, base+k+1, total, "shuffles") })
+		}
 		checked += len(c.Mixers)
 		var me *tally.MixError
 		switch {
@@ -1016,6 +1036,9 @@ func (rn *run) stepShuffles() (Step, error) {
 		if r.Kind == bulletin.KindShuffle || r.Kind.IsChunk() {
 			s.Notes = append(s.Notes, rn.rejectedNotes([]tally.RejectedEntry{r})...)
 		}
+	}
+	if pre != nil {
+		s.Duration = pre.took // its work ran alongside steps 6 and 7
 	}
 	return s, nil
 }
@@ -1171,4 +1194,129 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// The mix net's checks (step 8) need only the tally inputs as posted, the
+// shuffles and the election key, not the weeding (step 6), which checks
+// that those inputs are the counted ballots. They start once the phases
+// are read, on their own goroutine, and run while the ballots are weeded:
+// the two share the cores, and what one of them does on one core only
+// (hashing, encoding, bookkeeping) leaves the other core to the other.
+// Steps 6 and 8 take their results as they would have computed them.
+
+// prefetch is the early part of steps 6 and 8.
+type prefetch struct {
+	from     uint64        // the tally inputs were read from this entry
+	inputsOK chan struct{} // closed once inputs and inputsErr are set
+	done     chan struct{} // closed once everything is set
+
+	inputs    *tally.TallyInputs
+	inputsErr error
+	rec       *tally.MixRecord // nil if it could not be read: step 8 reads it again
+	cascade   *tally.Cascade
+	lists     map[string]prefetchedList
+	took      time.Duration // from the start to done
+}
+
+type prefetchedList struct {
+	list *tally.List
+	err  error
+}
+
+// result returns the cascade's outcome for list name, if computed.
+func (p *prefetch) result(name string) (prefetchedList, bool) {
+	if p == nil {
+		return prefetchedList{}, false
+	}
+	r, ok := p.lists[name]
+	return r, ok
+}
+
+// startPrefetch starts the mix net's checks if the election is closed, its
+// key known and a mixnet list not yet verified.
+func (rn *run) startPrefetch() {
+	v := rn.v
+	if rn.closing == nil || rn.m == nil || rn.pk == nil {
+		return
+	}
+	var names []string
+	for _, c := range rn.m.Contests {
+		if c.Tally == voting.Mixnet && v.mixed[c.ID] == nil {
+			names = append(names, c.ID)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	p := &prefetch{from: rn.closing.seq + 1, inputsOK: make(chan struct{}), done: make(chan struct{}), lists: map[string]prefetchedList{}}
+	rn.pre = p
+	m, pk, snap, ctx, c := rn.m, rn.pk, rn.snap, rn.ctx, v.cascade
+	start := time.Now()
+	go func() {
+		defer close(p.done)
+		defer func() { p.took = time.Since(start) }()
+		p.inputs, p.inputsErr = tally.ReadTallyInputs(ctx, snap, m, p.from)
+		close(p.inputsOK)
+		if p.inputsErr != nil {
+			return
+		}
+		if c == nil {
+			var err error
+			if c, err = tally.CascadeOf(m, pk); err != nil {
+				return
+			}
+		}
+		p.cascade = c
+		rec, err := rn.readMixRecord(p.inputs)
+		if err != nil {
+			return
+		}
+		p.rec = rec
+		total := len(names) * len(c.Mixers)
+		for i, name := range names {
+			if p.inputs.Input(tally.InputList, name) == nil || ctx.Err() != nil {
+				continue
+			}
+			base := i * len(c.Mixers)
+			l, err := c.Verify(rec, name, func(k int) { rn.progress(StepShuffles, base+k+1, total, "shuffles") })
+			p.lists[name] = prefetchedList{l, err}
+		}
+	}()
+}
+
+// tallyInputs returns the tally inputs posted after entry from−1: the
+// prefetch's if it read them from there, or read now.
+func (rn *run) tallyInputs(from uint64) (*tally.TallyInputs, error) {
+	if p := rn.pre; p != nil && p.from == from {
+		<-p.inputsOK
+		return p.inputs, p.inputsErr
+	}
+	return tally.ReadTallyInputs(rn.ctx, rn.snap, rn.m, from)
+}
+
+// prefetched waits for the prefetch, if any, and returns it (adopting its
+// cascade).
+func (rn *run) prefetched() *prefetch {
+	p := rn.pre
+	if p == nil {
+		return nil
+	}
+	<-p.done
+	if rn.v.cascade == nil && p.cascade != nil {
+		rn.v.cascade = p.cascade
+	}
+	return p
+}
+
+// waitPrefetch waits for the prefetch's goroutine, so that none outlives Run.
+func (rn *run) waitPrefetch() {
+	if rn.pre != nil {
+		<-rn.pre.done
+	}
+}
+
+// readMixRecord reads the mix record after the closing entry.
+func (rn *run) readMixRecord(in *tally.TallyInputs) (*tally.MixRecord, error) {
+	commission := addr(rn.m.Commission.Address)
+	return tally.ReadMixRecordWith(rn.ctx, window{rn.snap, rn.closing.seq + 1, uint64(len(rn.snap.Log))}, rn.v.topic, commission, in)
 }
