@@ -523,14 +523,35 @@ func (wd *weeder) audits() {
 // window by window in board order, deciding spoiled ballots and clashes
 // as it goes and adding up the homomorphic contests of every valid ballot.
 func (wd *weeder) ballots(ctx context.Context) error {
-	for _, e := range wd.batches {
-		b, err := voting.ParseBatch(e.Payload)
+	// Split the batches (hashing every ballot twice: its tracking code and
+	// the Merkle root) on all cores, then list the ballots in board order.
+	type split struct {
+		b     *voting.Batch
+		codes []voting.TrackingCode
+		err   error
+	}
+	splits := make([]split, len(wd.batches))
+	parallel(len(wd.batches), 4, func(i int) {
+		b, err := voting.ParseBatch(wd.batches[i].Payload)
 		if err != nil {
-			wd.items = append(wd.items, item{loc: Location{Seq: e.Seq, Index: -1}, reason: ReasonMalformed, detail: err.Error()})
+			splits[i].err = err
+			return
+		}
+		splits[i] = split{b: b, codes: b.TrackingCodes()}
+	})
+	n := 0
+	for _, sp := range splits {
+		n += max(1, len(sp.codes))
+	}
+	wd.items = make([]item, 0, n)
+	for k, e := range wd.batches {
+		sp := splits[k]
+		if sp.err != nil {
+			wd.items = append(wd.items, item{loc: Location{Seq: e.Seq, Index: -1}, reason: ReasonMalformed, detail: sp.err.Error()})
 			continue
 		}
-		for i, code := range b.TrackingCodes() {
-			wd.items = append(wd.items, item{loc: Location{Seq: e.Seq, Index: i, Code: code}, raw: b.Ballots[i]})
+		for i, code := range sp.codes {
+			wd.items = append(wd.items, item{loc: Location{Seq: e.Seq, Index: i, Code: code}, raw: sp.b.Ballots[i]})
 		}
 	}
 	wd.keys = map[[group.ElementSize]byte]keyOwners{}
