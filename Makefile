@@ -2,8 +2,9 @@
 # Every target is idempotent. build, demo, bench and lint need only Go
 # (network: the Go module proxy, for modules and staticcheck). test also
 # brings up, once, what the integration tests need: PostgreSQL (Debian's
-# package, .ci/postgres.sh), a geth build (.ci/geth.sh) and the pinned solc
-# (npm, installed by the test that checks the generated contract files);
+# package, .ci/postgres.sh), a geth build (.ci/geth.sh), Chromium (Debian's
+# package, .ci/chromium.sh) and the pinned solc (npm, installed by the test
+# that checks the generated contract files);
 # contracts, generate and check-generated need node and npm.
 
 SHELL := /bin/bash
@@ -127,6 +128,16 @@ test unit: export VECHE_PG_URL = $(pg_url)
 GETH_ENV := $(VECHE_GETH)
 geth_path = $(eval geth_path := $$(or $$(GETH_ENV),$$(shell .ci/geth.sh)))$(geth_path)
 test unit: export VECHE_GETH = $(geth_path)
+# Likewise Chromium for the explorer's browser tests (services/explorer/
+# browsertest): the caller's VECHE_CHROMIUM, else the path .ci/chromium.sh
+# prints (installing Debian's chromium if missing, when it can; if it cannot,
+# the browser tests skip, or fail under CI=true). Their screenshots go to
+# VECHE_ARTEFACTS: the caller's, else .artefacts/ here (gitignored).
+CHROMIUM_ENV := $(VECHE_CHROMIUM)
+chromium_path = $(eval chromium_path := $$(or $$(CHROMIUM_ENV),$$(shell .ci/chromium.sh)))$(chromium_path)
+test unit: export VECHE_CHROMIUM = $(chromium_path)
+ARTEFACTS_ENV := $(VECHE_ARTEFACTS)
+test unit: export VECHE_ARTEFACTS = $(or $(ARTEFACTS_ENV),$(CURDIR)/.artefacts)
 
 ## geth: build geth (go-ethereum at the go.mod version) once into ~/.cache/veche for the real-node tests; set VECHE_GETH to the path it prints
 geth:

@@ -98,8 +98,14 @@ func (c capture) Entries(ctx context.Context, topic bulletin.TopicID, from, to u
 }
 
 // settleDelay is how long the run loop waits after a new entry for more,
-// so that a burst (a batch, a chunked shuffle) is verified once.
-const settleDelay = 100 * time.Millisecond
+// so that a burst (a batch, a chunked shuffle) is verified once; it waits
+// at most maxSettle after the first, so that entries arriving more often
+// than settleDelay (a busy ballot box posting every 50 ms) cannot hold the
+// verification back for as long as they keep coming.
+const (
+	settleDelay = 100 * time.Millisecond
+	maxSettle   = 500 * time.Millisecond
+)
 
 // run verifies the election, then again whenever the board has new entries,
 // until ctx ends or the election can change no more.
@@ -182,20 +188,24 @@ func (el *election) waitForEntries(ctx context.Context, have uint64, wake <-chan
 		case <-ctx.Done():
 			return false
 		case <-wake:
-			// Let a burst of entries arrive before verifying again.
+			// Let a burst of entries arrive before verifying again, but
+			// not for longer than maxSettle.
 			t := time.NewTimer(settleDelay)
-			for waiting := true; waiting; {
+			defer t.Stop()
+			limit := time.NewTimer(maxSettle)
+			defer limit.Stop()
+			for {
 				select {
 				case <-wake:
 					t.Reset(settleDelay)
 				case <-t.C:
-					waiting = false
+					return true
+				case <-limit.C:
+					return true
 				case <-ctx.Done():
-					t.Stop()
 					return false
 				}
 			}
-			return true
 		case err := <-followErr:
 			el.ex.log.Warn("explorer: following the board", "election", el.id, "err", err)
 			*following = false // poll; the run loop follows again after the next run
@@ -297,7 +307,13 @@ func (el *election) update(ctx context.Context, rep *verify.Report) {
 		el.publish(el.compose(rep, entries, head))
 		changed = false
 	}
-	if el.weedable() {
+	switch {
+	case d.weeded == nil && rep.Weeded != nil && el.ix.closing != nil:
+		// The verifier weeded the same entries for step 6: its answer is
+		// the explorer's, with no second pass over the ballots.
+		el.setWeeded(rep.Weeded)
+		changed = true
+	case el.weedable() && verifierWontWeed(rep):
 		d.weedInProgress = true
 		el.publish(el.compose(rep, entries, head))
 		el.weed(ctx, snap)
@@ -346,9 +362,21 @@ func (el *election) weedable() bool {
 		d.ceremony != nil && d.ceremony.Matches() && d.creds != nil
 }
 
+// verifierWontWeed reports whether the verifier's report, for a closed
+// election, comes without the weeding and will not bring it: step 6 did
+// not get as far as weeding (it waits for, or failed on, what it needs
+// first). The explorer then weeds itself when it can.
+func verifierWontWeed(rep *verify.Report) bool {
+	if rep.Weeded != nil {
+		return false
+	}
+	s := rep.Step(verify.StepBallots)
+	return s == nil || s.Status != verify.StatusOK
+}
+
 // weed weeds the ballots of the closed election, for the tracking-code
-// lookup (which ballot counts, which is superseded, spoiled or excluded):
-// once, in the background.
+// lookup (which ballot counts, which is superseded, spoiled or excluded),
+// when the verifier has not: once, in the background.
 func (el *election) weed(ctx context.Context, snap *verify.Record) {
 	d := &el.d
 	pk, err := elgamal.NewPublicKeyFromElement(d.ceremony.Result.JointKey)
@@ -367,6 +395,11 @@ func (el *election) weed(ctx context.Context, snap *verify.Record) {
 		}
 		return
 	}
+	el.setWeeded(w)
+}
+
+// setWeeded keeps the weeding w and what it decided for each ballot.
+func (el *election) setWeeded(w *tally.Weeded) {
 	st := make(map[voting.TrackingCode]ballotStatus, len(w.Counted)+len(w.Excluded))
 	for _, c := range w.Counted {
 		st[c.Code] = ballotStatus{}
@@ -377,7 +410,7 @@ func (el *election) weed(ctx context.Context, snap *verify.Record) {
 		}
 		st[x.Code] = ballotStatus{Reason: x.Reason, Other: x.Other, Detail: x.Detail}
 	}
-	d.weeded, d.statuses = w, st
+	el.d.weeded, el.d.statuses = w, st
 }
 
 // locateBudget bounds the time spent locating entries after one run; what

@@ -178,7 +178,9 @@ func (e *Explorer) electionPage(w http.ResponseWriter, c *rq, el *election) {
 	}
 	b.Download = c.downloadView(el, st)
 	p := c.page(b.Title, b, link{Text: el.id, Href: c.href("/elections/" + el.id)})
-	p.Events = c.e.opts.Prefix + "/elections/" + el.id + "/events"
+	// The stream speaks the page's language: an explicit ?lang= goes with
+	// it (Accept-Language does by itself).
+	p.Events = c.href("/elections/" + el.id + "/events")
 	e.render(w, c.r, http.StatusOK, "election", p)
 }
 

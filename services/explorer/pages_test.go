@@ -379,10 +379,12 @@ func TestEventStreamDeliversStepUpdatesAsEntriesArrive(t *testing.T) {
 	})
 }
 
-// The stylesheet and the script are served same-origin with their types.
+// The stylesheet, the script and the icon are served same-origin with their
+// types.
 func TestStaticFiles(t *testing.T) {
 	_, srv := serve(t, explorer.Options{Board: memboard.New()})
-	for path, ct := range map[string]string{"/static/explorer.css": "text/css; charset=utf-8", "/static/explorer.js": "text/javascript; charset=utf-8"} {
+	for path, ct := range map[string]string{"/static/explorer.css": "text/css; charset=utf-8", "/static/explorer.js": "text/javascript; charset=utf-8",
+		"/static/favicon.svg": "image/svg+xml"} {
 		r := get(t, srv, prefix+path)
 		if r.status != http.StatusOK || r.header.Get("Content-Type") != ct || len(r.body) < 100 {
 			t.Errorf("%s: %d %q, %d bytes", path, r.status, r.header.Get("Content-Type"), len(r.body))
@@ -404,6 +406,45 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		if ex, err := explorer.New(o); err == nil {
 			ex.Close()
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// Entries that keep arriving more often than the 100 ms settle delay (a
+// busy ballot box posting a batch every 40 ms) do not hold the
+// verification back until they stop: the explorer verifies at least every
+// half second, so the report moves on while the entries still come.
+func TestVerificationMovesOnWhileEntriesKeepArriving(t *testing.T) {
+	rec := loadRecord(t, sampleRecord)
+	board := memboard.New()
+	batch := findKind(t, rec, bulletin.KindBallotBatch, 0)
+	half := int(batch.Seq) + 1
+	replay(t, board, rec, 0, half)
+	_, srv := serve(t, explorer.Options{Board: board})
+	waitReport(t, srv, sampleID, verify.Incomplete, uint64(half))
+
+	// The ballot box keeps posting (copies of its first batch) until the
+	// report has moved on, or for 20 s.
+	box := board.As(batch.Poster)
+	tick := time.NewTicker(40 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	for posted := 0; ; posted++ {
+		<-tick.C
+		if _, err := box.Append(context.Background(), rec.Topic(), bulletin.KindBallotBatch, batch.Payload); err != nil {
+			t.Fatal(err)
+		}
+		var rep verify.Report
+		r := get(t, srv, prefix+"/elections/"+sampleID+"/report.json")
+		if err := json.Unmarshal([]byte(r.body), &rep); err != nil {
+			t.Fatalf("report.json: %v", err)
+		}
+		if rep.Entries > uint64(half) {
+			t.Logf("the report moved on to %d entries after %v, while a batch came every 40 ms (%d posted)", rep.Entries, time.Since(start).Round(time.Millisecond), posted+1)
+			return
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("no verification in %v while a batch came every 40 ms (%d posted)", time.Since(start).Round(time.Millisecond), posted+1)
 		}
 	}
 }

@@ -207,7 +207,7 @@ func (e *Explorer) errorPageMsg(w http.ResponseWriter, c *rq, status int, msg st
 	e.render(w, c.r, status, "error", c.page(title, errorBody{Status: status, Message: msg}))
 }
 
-// static serves the stylesheet and the script.
+// static serves the stylesheet, the script and the icon.
 func (e *Explorer) static(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
 	b, err := staticFS.ReadFile("static/" + name)
@@ -221,6 +221,8 @@ func (e *Explorer) static(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", "text/css; charset=utf-8")
 	case strings.HasSuffix(name, ".js"):
 		h.Set("Content-Type", "text/javascript; charset=utf-8")
+	case strings.HasSuffix(name, ".svg"):
+		h.Set("Content-Type", "image/svg+xml")
 	default:
 		h.Set("Content-Type", "application/octet-stream")
 	}
