@@ -17,8 +17,13 @@ type Board interface {
 
 // settle is how long Follow waits after an entry for more before it
 // verifies again, so that a burst of entries (a batch, a chunked shuffle)
-// is verified once.
-const settle = 100 * time.Millisecond
+// is verified once; it waits at most maxSettle after the first, so that
+// entries arriving more often than settle (a busy ballot box) cannot hold
+// the verification back for as long as they keep coming.
+const (
+	settle    = 100 * time.Millisecond
+	maxSettle = 500 * time.Millisecond
+)
 
 // Follow verifies election id on board b as its entries arrive: once at
 // once, then again after each new entry (or burst of entries), making
@@ -90,19 +95,25 @@ func Follow(ctx context.Context, b Board, id string, opts *Options, report func(
 			return err
 		case <-wake:
 		}
-		// Let a burst of entries arrive before verifying again.
-		t := time.NewTimer(settle)
+		// Let a burst of entries arrive before verifying again, but not
+		// for longer than maxSettle.
+		t, limit := time.NewTimer(settle), time.NewTimer(maxSettle)
 		for waiting := true; waiting; {
 			select {
 			case <-wake:
 				t.Reset(settle)
 			case <-t.C:
 				waiting = false
+			case <-limit.C:
+				waiting = false
 			case <-ctx.Done():
 				t.Stop()
+				limit.Stop()
 				return ctx.Err()
 			}
 		}
+		t.Stop()
+		limit.Stop()
 	}
 }
 

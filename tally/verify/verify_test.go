@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -483,5 +484,39 @@ func TestInvalidBallotIsNotedNotFailed(t *testing.T) {
 	}
 	if !found || !strings.Contains(s.Detail, "received 9") {
 		t.Fatalf("step 6: %s; notes %+v", s.Detail, s.Notes)
+	}
+}
+
+// Entries arriving more often than Follow's settling delay (a busy ballot
+// box) do not hold the verification back until they stop: a report comes
+// while they are still arriving.
+func TestFollowMovesOnWhileEntriesKeepArriving(t *testing.T) {
+	rec := loadRecord(t, sampleRecord)
+	board, post := newReplay(t, rec)
+	post(0, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reports := make(chan uint64, 1000)
+	go verify.Follow(ctx, board, sampleID, nil, func(r *verify.Report, _ []int) error {
+		reports <- r.Entries
+		return nil
+	})
+	<-reports // the first report, of the manifest alone
+	var posted atomic.Int64
+	posted.Store(1)
+	go func() {
+		for i := 1; i < len(rec.Log) && ctx.Err() == nil; i++ {
+			post(i, i+1)
+			posted.Store(int64(i + 1))
+			time.Sleep(30 * time.Millisecond)
+		}
+	}()
+	select {
+	case n := <-reports:
+		if p := posted.Load(); p == int64(len(rec.Log)) {
+			t.Fatalf("the first report after the manifest (%d entries) came only once every entry was posted", n)
+		}
+	case <-ctx.Done():
+		t.Fatal("no report")
 	}
 }
