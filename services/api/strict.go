@@ -120,16 +120,20 @@ func checkKeys(b []byte, fields map[string]bool) error {
 					return err
 				}
 			}
-			_, err = dec.Token()
-			return err
+			if _, err := dec.Token(); err != nil {
+				return fmt.Errorf("%w: %v", errBadJSON, err) // a truncated object
+			}
+			return nil
 		case json.Delim('['):
 			for dec.More() {
 				if err := walk(depth + 1); err != nil {
 					return err
 				}
 			}
-			_, err = dec.Token()
-			return err
+			if _, err := dec.Token(); err != nil {
+				return fmt.Errorf("%w: %v", errBadJSON, err) // a truncated array
+			}
+			return nil
 		}
 		if depth == 0 {
 			return fmt.Errorf("%w: the document is not an object", errBadJSON)
