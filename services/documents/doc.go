@@ -1,0 +1,45 @@
+// Package documents is Veche's documents service: issuers (residents with
+// the role document-issuer) issue documents to one resident or, as notices,
+// to every owner of a building; residents list, download and share their
+// own; anyone checks a document file against the bulletin board. The board
+// entries, the commitment, the recipient proofs and the document file are
+// specified byte for byte in docs/spec/documents.md, with vectors in
+// testdata/documents.json.
+//
+// # On the board
+//
+// One service topic, [TopicName] ("veche/documents/v1"), holds every entry:
+// issuer registrations and document anchors (kind doc-anchor), revocations
+// (doc-revoke) and recipient commitments (doc-distribution). An anchor
+// carries a salted, hiding commitment to the content, title and media type
+// ([Commit]), the series, version, type and validity, and the issuer's
+// Schnorr signature ([Anchor]); nothing names a person, a unit or an
+// address. [ReadRegistry] reads and checks the topic from the board alone,
+// and [VerifyFile] says of a [File] whether it is authentic, which issuer
+// signed it, whether it is current or superseded, and whether it is
+// revoked.
+//
+// # Provable distribution
+//
+// A notice to a building's owners is followed by a doc-distribution entry:
+// the number of recipients and the Merkle root of their sorted leaves
+// ([RecipientLeaf]: a hash of the owner's identity pseudonym for that
+// notice). Each owner gets a [MembershipProof] ([Service.Membership]) of
+// being, or of not being, among the recipients ([VerifyMembership]).
+//
+// # In the database
+//
+// [Service] keeps the building register (buildings and occupancies,
+// written only by issuers and administrators), the documents (content,
+// title, salt), their recipients, share codes (only hashes) and the
+// entries to post, in services/store (tables documents_*, migration 0004).
+// A state change and the entry it posts are one transaction; [Service.Post]
+// posts in order and never twice. Erasure ([Service.Erase]) deletes the
+// content and salt; the anchor stays and can no longer be linked.
+//
+// HAZARD: the issuers' signing keys are in the database: whoever copies it
+// can anchor documents in an issuer's name (not alter what is anchored).
+//
+// Errors are prefixed "documents:" and never carry content, titles, salts,
+// share codes or identifiers.
+package documents
