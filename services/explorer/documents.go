@@ -49,7 +49,7 @@ var documentsMessages = map[string][2]string{
 	"docs_noanchor":   {"Entry %s is not a document anchor that counts.", "Запись %s не является действующей записью документа."},
 	"docs_series_t":   {"Document %s", "Документ %s"},
 	"docs_no_series":  {"No document of series %s is on the board.", "Документа серии %s на доске нет."},
-	"docs_bad_series": {"%q is not a series (32 lower-case hex digits).", "%q — не серия (32 шестнадцатеричные цифры в нижнем регистре)."},
+	"docs_bad_series": {"%q is not a series (32 lower-case hex digits).", "«%s» — не серия (32 шестнадцатеричные цифры в нижнем регистре)."},
 	"docs_bad_check":  {"Give seq as a whole number and commitment as 64 lower-case hex digits.", "Укажите seq целым числом и commitment как 64 шестнадцатеричные цифры в нижнем регистре."},
 	"docs_no_end":     {"no end", "бессрочно"},
 }
