@@ -22,8 +22,9 @@ const (
 	RoleSeller                              // "seller": bids for market stalls
 	RoleObserver                            // "observer": reads what observers may read
 	RoleAdministrator                       // "administrator": grants and revokes roles
+	RoleModerator                           // "moderator": hides comments (with a stated reason), lists city projects and activities
 
-	maxRole = RoleAdministrator
+	maxRole = RoleModerator
 )
 
 var roleNames = [...]string{
@@ -37,6 +38,7 @@ var roleNames = [...]string{
 	RoleSeller:              "seller",
 	RoleObserver:            "observer",
 	RoleAdministrator:       "administrator",
+	RoleModerator:           "moderator",
 }
 
 // Valid reports whether r is one of the defined roles.

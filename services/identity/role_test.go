@@ -16,7 +16,7 @@ func TestRoleEnum(t *testing.T) {
 		t.Fatal("the zero Role is valid")
 	}
 	names := []string{"voter", "commission", "trustee", "mixer", "credential-authority", "document-issuer",
-		"market-operator", "seller", "observer", "administrator"}
+		"market-operator", "seller", "observer", "administrator", "moderator"}
 	all := identity.AllRoles()
 	if len(all) != len(names) {
 		t.Fatalf("%d roles, want %d", len(all), len(names))
@@ -34,7 +34,7 @@ func TestRoleEnum(t *testing.T) {
 			t.Errorf("ParseRole(%q): %v, want ErrInvalidRole", bad, err)
 		}
 	}
-	if s := identity.Role(11).String(); s != "Role(11)" {
+	if s := identity.Role(12).String(); s != "Role(12)" {
 		t.Errorf("invalid role prints as %q", s)
 	}
 

@@ -1,0 +1,37 @@
+// Package polls is the Active Citizen service: city polls, comments and
+// ratings (docs/spec/polls.md).
+//
+// # Polls
+//
+// A poll is a Veche election with a light configuration: [NewManifest]
+// turns a question and its options into a manifest with one contest
+// (one-of or approval, counted homomorphically), one district and one
+// ballot style, and takes every party -- commission, ballot box,
+// credential authority, trustees, mixers -- from the service's
+// [Defaults]. [Service.CreatePoll] publishes it on the board, and from then
+// on the poll is an election like any other: the same key ceremony,
+// credentials, ballot box, tally and `veche verify`.
+//
+// # Comments and ratings
+//
+// Residents comment on polls and city projects and rate city activities
+// (1 to 5). A resident is stored only under per-service pseudonyms
+// (identity.Service.Pseudonym with service "polls"): one that lists a
+// resident's own items, and one per rated subject that allows one rating
+// per resident and subject. Moderators hide comments with a stated reason;
+// a hidden comment stays listed as hidden, with the reason and without its
+// text.
+//
+// # Aggregates on the board
+//
+// [Service.Anchor] posts the items not yet anchored as one batch, an
+// aggregate entry (bulletin.KindAggregate) on the service topic [Topic]:
+// per subject the number of items and the sum of the ratings, and the
+// Merkle root (RFC 9162, as voting.MerkleRoot) over one salted leaf per
+// item ([Leaf]). Nothing in it names a person; a leaf cannot be opened by
+// guessing a rating or a text without its 32-byte salt. Anyone reads the
+// batches back with [ReadAggregates] and recomputes every published count
+// and average ([Totals]); a resident checks that their own comment or
+// rating is in a batch, under the right subject, with their [Receipt]
+// ([CheckReceipt]).
+package polls
