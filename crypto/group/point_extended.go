@@ -230,7 +230,7 @@ func batchAffine(out []affineCached, coords func(i int) (X, Y, Z *field.Element)
 		out[i].T2d.Set(&acc)
 	}
 	var inv, zInv, x, y field.Element
-	inv.Invert(&acc) // (Z_0·…·Z_{n−1})⁻¹; Z is never zero for a valid point.
+	invert(&inv, &acc) // (Z_0·…·Z_{n−1})⁻¹; Z is never zero for a valid point.
 	inv.Multiply(&inv, feHalf)
 	for i := n - 1; i >= 0; i-- {
 		X, Y, Z := coords(i)
