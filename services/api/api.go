@@ -37,6 +37,9 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/ballotbox"
+	"github.com/veche/veche/services/documents"
+	"github.com/veche/veche/services/polls"
+	"github.com/veche/veche/services/stalls"
 	"github.com/veche/veche/voting"
 )
 
@@ -65,6 +68,12 @@ type Config struct {
 	// Metrics, if not nil, registers the API's Prometheus collectors
 	// (veche_api_rate_limited_total{limit}, veche_api_rate_limit_buckets{limit}).
 	Metrics prometheus.Registerer
+	// Polls, if not nil, serves the Active Citizen endpoints (polls.go): polls, comments, ratings, aggregates.
+	Polls *polls.Service
+	// Documents, if not nil, serves the documents endpoints (documents.go): issuers, buildings, documents, shares.
+	Documents *documents.Service
+	// Stalls, if not nil, serves the stall allocation endpoints (stalls.go): seasons, bids, decryptions, allocation.
+	Stalls *stalls.Service
 }
 
 // New returns a Server reading from board, with no rate limits.
@@ -116,7 +125,10 @@ func NewWithConfig(board bulletin.Reader, log *slog.Logger, cfg Config) (*Server
 		r.Get("/elections/{id}/ballots/{code}", s.status)
 		r.Get("/elections/{id}/history", s.history)
 		r.Get("/board", s.board)
-		s.identityRoutes(r) // residents, sessions, /me (identity.go)
+		s.identityRoutes(r)                 // residents, sessions, /me (identity.go)
+		s.pollsRoutes(r, cfg.Polls)         // Active Citizen: polls, comments, ratings (polls.go)
+		s.documentsRoutes(r, cfg.Documents) // issuers, buildings, documents, shares (documents.go)
+		s.stallsRoutes(r, cfg.Stalls)       // farmers' market seasons, sealed bids, allocation (stalls.go)
 	})
 	s.router = r
 	return s, nil

@@ -222,6 +222,15 @@ func (e *election) all(ctx context.Context) error {
 			return fmt.Errorf("demo: writing output: %w", p.err)
 		}
 	}
+	if err := e.documentsDemo(ctx); err != nil { // city documents after the election (documents.go)
+		return fmt.Errorf("demo: documents: %w", err)
+	}
+	if err := e.stallsDemo(ctx); err != nil { // farmers' market stalls after the election (stalls.go)
+		return fmt.Errorf("demo: stalls: %w", err)
+	}
+	if err := e.pollsDemo(ctx); err != nil { // Active Citizen polls, comments and ratings after the election (polls.go)
+		return fmt.Errorf("demo: polls: %w", err)
+	}
 	d := time.Since(total)
 	p.printf("\nStage timings (%d voters):\n", e.o.Voters)
 	for i, s := range e.run.Stages {

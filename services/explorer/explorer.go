@@ -429,6 +429,9 @@ func (e *Explorer) routes() {
 	mux.HandleFunc("/elections/{id}/events", e.withElection(e.events))
 	mux.HandleFunc("/elections/{id}/record.jsonl", e.withElection(e.record))
 	mux.HandleFunc("/elections/{id}/report.json", e.withElection(e.reportJSON))
+	mux.HandleFunc("/documents/{rest...}", e.documentsPages) // the documents topic (documents.go)
+	mux.HandleFunc("/polls/{rest...}", e.pollsPage)          // Active Citizen aggregates (polls.go)
+	mux.HandleFunc("/stalls/{season}", e.stallsPage)         // a stall allocation season (stalls.go)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { e.errorPage(w, r, http.StatusNotFound, "err_no_page") })
 	e.mux = mux
 }

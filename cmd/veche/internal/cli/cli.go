@@ -140,6 +140,9 @@ prints the settings in force and where the file was found.`,
 		a.voterCommand(),
 		a.verifyCommand(),
 		a.explorerCommand(),
+		a.pollsCommand(),
+		a.documentsCommand(),
+		a.stallsCommand(),
 	)
 	return root
 }

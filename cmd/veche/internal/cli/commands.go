@@ -226,7 +226,7 @@ operation takes a little over --benchtime (1s by default).`,
 	a.bind("bench.crypto.benchtime", f.Lookup("benchtime"))
 	a.bind("bench.crypto.cpu", f.Lookup("cpu"))
 
-	bench.AddCommand(crypto, a.benchBoardCommand(), a.benchShuffleCommand(), a.benchTrusteesCommand(), a.benchCastCommand(), a.benchVerifyCommand())
+	bench.AddCommand(crypto, a.benchBoardCommand(), a.benchShuffleCommand(), a.benchTrusteesCommand(), a.benchCastCommand(), a.benchVerifyCommand(), a.benchStallsCommand())
 	return bench
 }
 

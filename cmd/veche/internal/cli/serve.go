@@ -69,6 +69,17 @@ it: every password and pseudonym depends on it). --self-registration (on by
 default) lets anyone register; a city deployment that registers residents from
 its own identity provider turns it off.
 
+It serves the documents service too (docs/spec/documents.md, section 8):
+issuers, the building register, documents, share codes and checking a document
+file, on the same database, posting to the board's "veche/documents/v1" topic.
+
+It serves Active Citizen (docs/spec/polls.md) from the same database: polls
+(POST /api/v1/polls, commission role; the default parties of new polls are
+read from DATA/polls-parties.yaml), comments and ratings
+(/api/v1/subjects/...), moderation, each resident's own items with receipts
+(/api/v1/me/feedback) and the aggregates on the board (/api/v1/aggregates; a
+moderator anchors the pending ones with POST, posting as --chain-key).
+
 While it runs it holds the embedded chain: other veche commands on the same
 data directory must wait, or use a node with --rpc. It serves that chain
 read-only over JSON-RPC at /chain (the methods a reader needs, bounded), so
@@ -101,7 +112,26 @@ node; on --rpc nothing is served at /chain).`,
 				proxies = append(proxies, pfx)
 			}
 			apiMetrics := prometheus.NewRegistry() // this server's collectors, served with the default ones
-			server, err := api.NewWithConfig(b, a.log, api.Config{Limits: limits, TrustedProxies: proxies, Metrics: apiMetrics})
+			// Active Citizen (polls.go): polls, comments, ratings.
+			pollsSvc, _, closePolls, err := a.openPolls(ctx, b, dbURL, "")
+			if err != nil {
+				return fmt.Errorf("serve: the polls service: %w", err)
+			}
+			defer closePolls()
+			docsSvc, _, closeDocs, err := a.openDocuments(ctx, b, dbURL) // documents (documents.go)
+			if err != nil {
+				return fmt.Errorf("serve: the documents service: %w", err)
+			}
+			defer closeDocs()
+			go docsSvc.Run(ctx, time.Minute) // posts what a failed board call left pending
+			// stall allocation (stalls.go)
+			stallsSvc, closeStalls, err := a.openStalls(ctx, b, dbURL)
+			if err != nil {
+				return fmt.Errorf("serve: the stalls service: %w", err)
+			}
+			defer closeStalls()
+			go stallsSvc.Run(ctx, time.Minute) // posts bids a failed board call left pending
+			server, err := api.NewWithConfig(b, a.log, api.Config{Limits: limits, TrustedProxies: proxies, Metrics: apiMetrics, Polls: pollsSvc, Documents: docsSvc, Stalls: stallsSvc})
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
