@@ -273,10 +273,95 @@ func (c *recordChunk) decode(topic bulletin.TopicID) {
 
 // decodeEntry decodes one entry line and checks its form.
 func decodeEntry(topic bulletin.TopicID, text []byte) (bulletin.Entry, error) {
+	if re, payload, ok := scanEntry(text); ok {
+		return checkEntry(topic, re, func() ([]byte, error) {
+			p := make([]byte, len(payload)/2)
+			_, err := hex.Decode(p, payload)
+			return p, err
+		})
+	}
 	var re recordEntry
 	if err := strictJSON(text, &re); err != nil {
 		return bulletin.Entry{}, err
 	}
+	return checkEntry(topic, re, func() ([]byte, error) { return hex.DecodeString(re.Payload) })
+}
+
+// scanEntry reads a line in the exact form WriteRecord writes (the fields
+// in order, no white space, strings of printable ASCII without escapes,
+// numbers without leading zeros) without encoding/json, which spends most
+// of its time on the long hexadecimal payload. It returns the fields, the
+// payload's hexadecimal digits, and false for any other line: the strict
+// JSON decoder then reads it, so that every line means what JSON says and
+// fails as it says.
+func scanEntry(b []byte) (re recordEntry, payload []byte, ok bool) {
+	lit := func(s string) bool {
+		if len(b) < len(s) || string(b[:len(s)]) != s {
+			return false
+		}
+		b = b[len(s):]
+		return true
+	}
+	num := func(max uint64) (uint64, bool) {
+		n, i := uint64(0), 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			if i == 19 || (i > 0 && n == 0) { // too long, or a leading zero
+				return 0, false
+			}
+			n = n*10 + uint64(b[i]-'0')
+		}
+		if i == 0 || n > max {
+			return 0, false
+		}
+		b = b[i:]
+		return n, true
+	}
+	str := func() ([]byte, bool) { // after the opening quote, through the closing one
+		for i, c := range b {
+			switch {
+			case c == '"':
+				s := b[:i]
+				b = b[i+1:]
+				return s, true
+			case c < 0x20 || c > 0x7e || c == '\\':
+				return nil, false
+			}
+		}
+		return nil, false
+	}
+	var seq, kind uint64
+	var name, poster, head []byte
+	if !lit(`{"seq":`) {
+		return re, nil, false
+	}
+	if seq, ok = num(1<<63 - 1); !ok || !lit(`,"kind":`) {
+		return re, nil, false
+	}
+	if kind, ok = num(1<<16 - 1); !ok {
+		return re, nil, false
+	}
+	if lit(`,"kind_name":"`) {
+		if name, ok = str(); !ok {
+			return re, nil, false
+		}
+	}
+	if !lit(`,"poster":"`) {
+		return re, nil, false
+	}
+	if poster, ok = str(); !ok || !lit(`,"payload":"`) {
+		return re, nil, false
+	}
+	if payload, ok = str(); !ok || !lit(`,"head":"`) {
+		return re, nil, false
+	}
+	if head, ok = str(); !ok || !lit(`}`) || len(b) != 0 {
+		return re, nil, false
+	}
+	return recordEntry{Seq: seq, Kind: uint16(kind), KindName: string(name), Poster: string(poster), Head: string(head)}, payload, true
+}
+
+// checkEntry checks the fields of an entry line and decodes it.
+func checkEntry(topic bulletin.TopicID, re recordEntry, payload func() ([]byte, error)) (bulletin.Entry, error) {
 	e := bulletin.Entry{Topic: topic, Seq: re.Seq, Kind: bulletin.Kind(re.Kind)}
 	if !e.Kind.Valid() {
 		return e, fmt.Errorf("entry %d: undefined kind %d", re.Seq, re.Kind)
@@ -290,7 +375,7 @@ func decodeEntry(topic bulletin.TopicID, text []byte) (bulletin.Entry, error) {
 	if err := decodeHex(re.Head, e.Head[:]); err != nil {
 		return e, fmt.Errorf("entry %d: head: %v", re.Seq, err)
 	}
-	p, err := hex.DecodeString(re.Payload)
+	p, err := payload()
 	if err != nil {
 		return e, fmt.Errorf("entry %d: payload: %v", re.Seq, err)
 	}
