@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"runtime"
+	"sync"
 
 	"golang.org/x/crypto/sha3"
 )
@@ -86,6 +88,49 @@ func (c *Chain) Count() uint64 { return c.count }
 // and advances the chain. A wrong sequence number fails with [ErrGap], a
 // wrong topic or head with [ErrBrokenChain]; the chain is then unchanged.
 func (c *Chain) Add(e Entry) error {
+	if c.h == nil {
+		c.h = sha3.NewLegacyKeccak256()
+	}
+	// Hash with the chain's own state to avoid an allocation per entry.
+	c.h.Reset()
+	c.h.Write(e.Payload)
+	var ph [32]byte
+	c.h.Sum(ph[:0])
+	return c.add(e, ph)
+}
+
+// AddAll adds the entries es in order, as [Chain.Add] would one by one,
+// hashing their payloads on all cores first. It returns the number added
+// and the error of the first entry that does not follow (the chain is then
+// after the entries before it).
+func (c *Chain) AddAll(es []Entry) (int, error) {
+	hashes := make([][32]byte, len(es))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			h := sha3.NewLegacyKeccak256()
+			for i := w; i < len(es); i += workers {
+				h.Reset()
+				h.Write(es[i].Payload)
+				h.Sum(hashes[i][:0])
+			}
+		})
+	}
+	wg.Wait()
+	if c.h == nil {
+		c.h = sha3.NewLegacyKeccak256()
+	}
+	for i, e := range es {
+		if err := c.add(e, hashes[i]); err != nil {
+			return i, err
+		}
+	}
+	return len(es), nil
+}
+
+// add is Add given the payload's hash ph.
+func (c *Chain) add(e Entry, ph [32]byte) error {
 	if e.Topic != c.topic {
 		return fmt.Errorf("%w: entry %d belongs to topic %v, not %v", ErrBrokenChain, e.Seq, e.Topic, c.topic)
 	}
@@ -95,14 +140,6 @@ func (c *Chain) Add(e Entry) error {
 	case e.Seq < c.count:
 		return fmt.Errorf("%w: expected entry %d, got %d again or out of order", ErrGap, c.count, e.Seq)
 	}
-	// Hash with the chain's own state to avoid an allocation per entry.
-	if c.h == nil {
-		c.h = sha3.NewLegacyKeccak256()
-	}
-	c.h.Reset()
-	c.h.Write(e.Payload)
-	var ph [32]byte
-	c.h.Sum(ph[:0])
 	in := c.buf[:0]
 	in = append(in, c.head[:]...)
 	in = append(in, c.topic[:]...)

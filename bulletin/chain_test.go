@@ -162,3 +162,37 @@ func TestParseTopic(t *testing.T) {
 		t.Error("ParseTopic accepted a 1025-byte name")
 	}
 }
+
+// AddAll adds entries exactly as Add does one by one: the same heads, and
+// on a bad entry the same error, after the same entries.
+func TestChainAddAllIsAddInOrder(t *testing.T) {
+	topic := bulletin.TopicID{2}
+	es := log(topic, 100)
+	c := bulletin.NewChain(topic)
+	if n, err := c.AddAll(es[:37]); n != 37 || err != nil {
+		t.Fatalf("AddAll of 37 valid entries: %d, %v", n, err)
+	}
+	if n, err := c.AddAll(es[37:]); n != 63 || err != nil || c.Head() != es[99].Head || c.Count() != 100 {
+		t.Fatalf("AddAll of the rest: %d, %v, head %x, count %d", n, err, c.Head(), c.Count())
+	}
+	for _, bad := range []func([]bulletin.Entry){
+		func(es []bulletin.Entry) { es[50].Payload = []byte("altered") },
+		func(es []bulletin.Entry) { es[50].Seq++ },
+		func(es []bulletin.Entry) { es[50].Topic = bulletin.TopicID{3} },
+		func(es []bulletin.Entry) { es[50].Kind++ },
+	} {
+		alt := slices.Clone(es)
+		bad(alt)
+		one, all := bulletin.NewChain(topic), bulletin.NewChain(topic)
+		var errOne error
+		for _, e := range alt {
+			if errOne = one.Add(e); errOne != nil {
+				break
+			}
+		}
+		n, errAll := all.AddAll(alt)
+		if n != 50 || fmt.Sprint(errAll) != fmt.Sprint(errOne) || all.Head() != one.Head() || all.Count() != one.Count() {
+			t.Errorf("AddAll stopped after %d with %v (head %x); Add one by one: %v (head %x)", n, errAll, all.Head(), errOne, one.Head())
+		}
+	}
+}

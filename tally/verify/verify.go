@@ -304,12 +304,11 @@ func (rn *run) stepChain(r bulletin.Reader) (Step, error) {
 		if len(es) == 0 {
 			break // fewer entries than the count: Check reports the truncation
 		}
-		for _, e := range es {
-			if err := v.chain.Add(e); err != nil {
-				where := v.chain.Count() // the entry expected there
-				return fail(failed(at(where), board, "entry %d: %v", where, err))
-			}
-			v.entries = append(v.entries, e)
+		n, err := v.chain.AddAll(es)
+		v.entries = append(v.entries, es[:n]...)
+		if err != nil {
+			where := v.chain.Count() // the entry expected there
+			return fail(failed(at(where), board, "entry %d: %v", where, err))
 		}
 		from += uint64(len(es))
 		rn.progress(StepChain, int(from), int(count), "entries")
