@@ -25,9 +25,9 @@ const msmStrausMax = 112
 // Up to a measured number of terms it uses Straus's method; above it the
 // bucket method of Pippenger with signed digits (Bernstein, Doumen, Lange and
 // Oosterwijk, "Faster batch forgery identification", INDOCRYPT 2012,
-// Section 4), which costs about 5 µs per term at 10,000 terms and 4 µs at
-// 100,000 on one core of the development machine, against 12–18 µs for
-// Straus. docs/decisions/0002-msm.md records the figures.
+// Section 4), which costs about 3.8 µs per term at 10,000 terms and 3.4 µs
+// at 100,000 on one core of the development machine, against 12–18 µs for
+// Straus. docs/decisions/0002-msm.md and 0013 record the figures.
 func (e *Element) VarTimeMultiScalarMult(scalars []*Scalar, elements []*Element) (*Element, error) {
 	return e.VarTimeMultiScalarMultParallel(scalars, elements, 1)
 }
@@ -107,6 +107,12 @@ const scalarBits = 252
 // term with d_j ≠ 0 is added to (or subtracted from) bucket |d_j|, and
 // S_j = Σ_k k·B_k is formed with two running sums. The result is
 // Σ_j 2^(c·j)·S_j, evaluated by Horner's rule with c doublings per window.
+//
+// The point arithmetic is on fe64 (fe64_point.go): each term's point is
+// converted to it once, as an affine cached point, and the sum back once.
+// Where fe64's assembly runs, a bucket addition (seven multiplications) and
+// an addition of two extended points (nine) are one assembly call each
+// (docs/decisions/0013).
 func pippenger(out *edwards25519.Point, scalars []*Scalar, elements []*Element, c uint, workers int) {
 	n := len(scalars)
 	windows := int((scalarBits + c) / c) // ⌈(scalarBits+1)/c⌉
@@ -114,22 +120,32 @@ func pippenger(out *edwards25519.Point, scalars []*Scalar, elements []*Element, 
 		workers = windows
 	}
 
-	// Per term: the affine cached point and the digits, window-major so that
-	// one window's pass over the terms reads memory in order.
-	points := make([]affineCached, n)
+	// Per term: the affine cached point on fe64 and the digits,
+	// window-major so that one window's pass over the terms reads memory in
+	// order. The affine points are computed on field.Element (one shared
+	// inversion per chunk) and converted to fe64 once each.
+	points := make([]affine64, n)
 	digits := make([]int32, windows*n)
 	parallel(n, workers, func(lo, hi int) {
-		neg := make([]bool, hi-lo)
-		for i := lo; i < hi; i++ {
-			neg[i-lo] = recodeScalar(digits, i, n, scalars[i], c, windows)
+		const chunk = 1024
+		neg := make([]bool, min(chunk, hi-lo))
+		affine := make([]affineCached, min(chunk, hi-lo))
+		for clo := lo; clo < hi; clo += chunk {
+			chi := min(clo+chunk, hi)
+			for i := clo; i < chi; i++ {
+				neg[i-clo] = recodeScalar(digits, i, n, scalars[i], c, windows)
+			}
+			batchToAffine(affine[:chi-clo], elements[clo:chi], neg[:chi-clo])
+			for i := clo; i < chi; i++ {
+				points[i].fromAffineCached(&affine[i-clo])
+			}
 		}
-		batchToAffine(points[lo:hi], elements[lo:hi], neg)
 	})
 
 	// Window sums, computed independently, window j by worker j mod workers.
-	sums := make([]extPoint, windows)
+	sums := make([]ext64, windows)
 	sumWindows := func(w int) {
-		buckets := make([]extPoint, 1<<(c-1))
+		buckets := make([]ext64, 1<<(c-1))
 		used := make([]bool, 1<<(c-1))
 		for j := w; j < windows; j += workers {
 			windowSum(&sums[j], points, digits[j*n:(j+1)*n], buckets, used)
@@ -146,17 +162,15 @@ func pippenger(out *edwards25519.Point, scalars []*Scalar, elements []*Element, 
 	}
 
 	// Horner: acc = Σ_j 2^(c·j)·S_j.
-	var acc extPoint
-	var cp completedPoint
-	var cached cachedPoint
-	acc = sums[windows-1]
+	acc := sums[windows-1]
 	for j := windows - 2; j >= 0; j-- {
 		for range c {
-			acc.fromCompleted(cp.double(&acc))
+			acc.double()
 		}
-		acc.fromCompleted(cp.add(&acc, cached.fromExt(&sums[j])))
+		acc.addExt(&sums[j])
 	}
-	acc.toEdwards(out)
+	var res extPoint
+	acc.toExt(&res).toEdwards(out)
 }
 
 // parallel runs f over [0, n) split into workers contiguous chunks.
@@ -215,15 +229,14 @@ func recodeScalar(digits []int32, i, n int, s *Scalar, c uint, windows int) bool
 
 // windowSum sets out = Σ_k k·B_k, where bucket B_k collects the points whose
 // digit is ±k. buckets and used are scratch space of 2^(c−1) entries.
-func windowSum(out *extPoint, points []affineCached, digits []int32, buckets []extPoint, used []bool) {
+func windowSum(out *ext64, points []affine64, digits []int32, buckets []ext64, used []bool) {
 	clear(used)
-	var cp completedPoint
 	for i, d := range digits {
 		switch {
 		case d > 0:
 			k := d - 1
 			if used[k] {
-				buckets[k].fromCompleted(cp.addAffine(&buckets[k], &points[i]))
+				buckets[k].addAffine(&points[i])
 			} else {
 				buckets[k].setAffine(&points[i], false)
 				used[k] = true
@@ -231,7 +244,7 @@ func windowSum(out *extPoint, points []affineCached, digits []int32, buckets []e
 		case d < 0:
 			k := -d - 1
 			if used[k] {
-				buckets[k].fromCompleted(cp.subAffine(&buckets[k], &points[i]))
+				buckets[k].subAffine(&points[i])
 			} else {
 				buckets[k].setAffine(&points[i], true)
 				used[k] = true
@@ -240,13 +253,12 @@ func windowSum(out *extPoint, points []affineCached, digits []int32, buckets []e
 	}
 
 	// running = Σ_{m ≥ k} B_m; sum = Σ_k running_k = Σ_k k·B_k.
-	var running, sum extPoint
-	var cached cachedPoint
+	var running, sum ext64
 	haveRunning, haveSum := false, false
 	for k := len(buckets) - 1; k >= 0; k-- {
 		if used[k] {
 			if haveRunning {
-				running.fromCompleted(cp.add(&running, cached.fromExt(&buckets[k])))
+				running.addExt(&buckets[k])
 			} else {
 				running = buckets[k]
 				haveRunning = true
@@ -256,7 +268,7 @@ func windowSum(out *extPoint, points []affineCached, digits []int32, buckets []e
 			continue
 		}
 		if haveSum {
-			sum.fromCompleted(cp.add(&sum, cached.fromExt(&running)))
+			sum.addExt(&running)
 		} else {
 			sum = running
 			haveSum = true

@@ -5,10 +5,11 @@ import (
 	"filippo.io/edwards25519/field"
 )
 
-// This file holds the point arithmetic behind the Pippenger multi-scalar
-// multiplication and the fixed-base tables. filippo.io/edwards25519 keeps its
-// coordinate types unexported, so the formulas are restated here on its field
-// package.
+// This file holds the point arithmetic behind the constant-time
+// multi-scalar multiplication, the fixed-base tables and the affine points
+// of the Pippenger bucket method (whose additions run on fe64, in
+// fe64_point.go). filippo.io/edwards25519 keeps its coordinate types
+// unexported, so the formulas are restated here on its field package.
 //
 // The curve is edwards25519, −x² + y² = 1 + d·x²·y² (a twisted Edwards curve
 // with a = −1). The formulas are those of Hisil, Wong, Carter and Dawson,
