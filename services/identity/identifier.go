@@ -51,7 +51,7 @@ func NormalizeIdentifier(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidIdentifier)
 	}
-	n := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+	n := norm.NFKC.String(foldCherokee(cases.Fold().String(norm.NFKC.String(s))))
 	n = strings.TrimFunc(n, unicode.IsSpace)
 	switch {
 	case n == "":
@@ -65,4 +65,29 @@ func NormalizeIdentifier(s string) (string, error) {
 		}
 	}
 	return n, nil
+}
+
+// foldCherokee maps the Cherokee small letters to the capital letters they
+// fold to in CaseFolding.txt (U+AB70–U+ABBF to U+13A0–U+13EF, U+13F8–U+13FD
+// to U+13F0–U+13F5: Cherokee folds to upper case, for stability).
+// golang.org/x/text/cases.Fold swaps Cherokee's cases instead (U+13BA to
+// U+AB8A and back), which made the normal form depend on how often it was
+// applied; the fuzzer found it.
+func foldCherokee(s string) string {
+	if !strings.ContainsFunc(s, isCherokeeSmall) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xAB70 && r <= 0xABBF:
+			return r - 0xAB70 + 0x13A0
+		case r >= 0x13F8 && r <= 0x13FD:
+			return r - 0x13F8 + 0x13F0
+		}
+		return r
+	}, s)
+}
+
+func isCherokeeSmall(r rune) bool {
+	return (r >= 0xAB70 && r <= 0xABBF) || (r >= 0x13F8 && r <= 0x13FD)
 }

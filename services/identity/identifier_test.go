@@ -47,6 +47,14 @@ func TestNormalizeIdentifierEquivalents(t *testing.T) {
 			"JOS\u00c9@EXAMPLE.ORG",
 			"JOSE\u0301@Example.Org",
 		}},
+		// Cherokee folds to its capital letters (CaseFolding.txt), whichever
+		// case is given, and the normal form is stable (x/text's Fold swaps
+		// the two cases; the fuzzer found U+13BA ↔ U+AB8A).
+		{"\u13ba\u13a0\u13f0@example.org", []string{
+			"\u13ba\u13a0\u13f0@example.org",
+			"\uab8a\uab70\u13f8@example.org",
+			"\u13ba\uab70\u13f0@EXAMPLE.org",
+		}},
 		// Full case folding: ß and ẞ fold to ss, final sigma to sigma.
 		{"strasse-7@example.de", []string{"Straße-7@example.de", "STRASSE-7@EXAMPLE.DE", "STRAẞE-7@example.de"}},
 		{"σίσυφοσ@example.gr", []string{"ΣΊΣΥΦΟΣ@example.gr", "σίσυφος@example.gr"}},
