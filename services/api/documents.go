@@ -398,37 +398,18 @@ func (d *documentsAPI) issue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *documentsAPI) issueNotice(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
-	}
-	var req draftRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
-	}
-	if req.Recipient != "" {
-		d.fail(w, errMissing("recipient: a notice goes to the building's owners"))
-		return
-	}
-	draft, err := req.draft(time.Now())
-	if err != nil {
-		d.fail(w, err)
-		return
-	}
-	doc, err := d.svc.IssueToOwners(r.Context(), p.Resident, id, draft)
-	if err != nil {
-		d.fail(w, err)
-		return
-	}
-	writeCreated(w, docJSON(doc))
+	d.issueFromDraft(w, r, "recipient: a notice goes to the building's owners", d.svc.IssueToOwners)
 }
 
 func (d *documentsAPI) newVersion(w http.ResponseWriter, r *http.Request) {
+	d.issueFromDraft(w, r, "recipient: a new version goes to the same recipients", d.svc.NewVersion)
+}
+
+// issueFromDraft serves the requests that issue a document from a draft to
+// recipients the path names (a building's owners, an earlier version's):
+// a recipient in the body is refused with noRecipient.
+func (d *documentsAPI) issueFromDraft(w http.ResponseWriter, r *http.Request, noRecipient string,
+	issue func(context.Context, identity.ResidentID, documents.ID, documents.Draft) (*documents.Document, error)) {
 	_, p, ok := d.auth(w, r)
 	if !ok {
 		return
@@ -443,7 +424,7 @@ func (d *documentsAPI) newVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Recipient != "" {
-		d.fail(w, errMissing("recipient: a new version goes to the same recipients"))
+		d.fail(w, errMissing(noRecipient))
 		return
 	}
 	draft, err := req.draft(time.Now())
@@ -451,7 +432,7 @@ func (d *documentsAPI) newVersion(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	doc, err := d.svc.NewVersion(r.Context(), p.Resident, id, draft)
+	doc, err := issue(r.Context(), p.Resident, id, draft)
 	if err != nil {
 		d.fail(w, err)
 		return
