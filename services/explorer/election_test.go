@@ -7,6 +7,7 @@ import (
 
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
+	"github.com/veche/veche/tally/verify/verifytest"
 )
 
 // The explorer finds the sample election on a board that lists its topics,
@@ -93,7 +94,7 @@ func TestElectionPageShowsTheVerifiedSample(t *testing.T) {
 // shows that step in red with its party and entry, the verdict FAILED, and
 // the referendum's posted totals against the recomputed ones.
 func TestTamperedRecordShowsTheFailedStepAndItsParty(t *testing.T) {
-	rec := loadRecord(t, tamperedRecord)
+	rec := verifytest.Load(t, tamperedRecord)
 	_, srv := serve(t, explorer.Options{Board: rec, Elections: []string{sampleID}})
 	rep := waitReport(t, srv, sampleID, verify.Failed, 0)
 	f := rep.FirstFailure()

@@ -9,6 +9,7 @@ import (
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
+	"github.com/veche/veche/tally/verify/verifytest"
 )
 
 // rows returns the table rows of a page's evidence tables.
@@ -63,7 +64,7 @@ func TestEvidencePagesOfTheSample(t *testing.T) {
 // blaming mixer 2, and the shuffles page shows mixer 1's shuffle verified,
 // mixer 2's FAILED and mixer 3's not checked.
 func TestEvidencePagesNameTheMixerAtFault(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	es := make([]bulletin.Entry, len(rec.Log))
 	copy(es, rec.Log)
 	second := findKind(t, rec, bulletin.KindShuffle, int(findKind(t, rec, bulletin.KindShuffle, 0).Seq)+1)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
-	"github.com/veche/veche/voting"
+	"github.com/veche/veche/tally/verify/verifytest"
 )
 
 // The sample election record of docs/spec/verification.md, section 5, and
@@ -28,51 +27,13 @@ const (
 	prefix         = "/explorer"
 )
 
-func loadRecord(t testing.TB, path string) *verify.Record {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := verify.ReadRecord(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// replay posts entries from … to-1 of rec to board, each as its poster,
-// after publishing the election (creating its topic and authorising its
-// parties) when from is 0: the board then holds the same log, hash chain
-// and all, as the board the record was exported from.
-func replay(t testing.TB, board *memboard.Board, rec *verify.Record, from, to int) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := voting.ParseManifest(rec.Log[0].Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if from == 0 {
-		if err := voting.Publish(ctx, board.As(rec.Log[0].Poster), m); err != nil {
-			t.Fatal(err)
-		}
-		from = 1
-	}
-	for _, e := range rec.Log[from:to] {
-		if _, err := board.As(e.Poster).Append(ctx, rec.Topic(), e.Kind, e.Payload); err != nil {
-			t.Fatalf("replaying entry %d: %v", e.Seq, err)
-		}
-	}
-}
-
 // sampleBoard is a memboard holding the whole sample election, plus a
 // service topic with two entries.
 func sampleBoard(t testing.TB) (*memboard.Board, *verify.Record) {
 	t.Helper()
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
-	replay(t, board, rec, 0, len(rec.Log))
+	verifytest.Replay(t, board, rec, 0, len(rec.Log))
 	ctx := context.Background()
 	owner := board.As(bulletin.Address{0xd0})
 	if err := owner.CreateTopic(ctx, serviceTopic, bulletin.PhaseService); err != nil {

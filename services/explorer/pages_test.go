@@ -17,6 +17,7 @@ import (
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
+	"github.com/veche/veche/tally/verify/verifytest"
 	"github.com/veche/veche/voting"
 )
 
@@ -316,10 +317,10 @@ func readEvents(t *testing.T, sc *bufio.Scanner, deadline time.Time, stop func(n
 // board (voting open), step 10 is pending; when the second half is
 // posted, an event turns it ok and the verdict verified.
 func TestEventStreamDeliversStepUpdatesAsEntriesArrive(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	half := int(findKind(t, rec, bulletin.KindBallotBatch, 0).Seq) + 1
-	replay(t, board, rec, 0, half)
+	verifytest.Replay(t, board, rec, 0, half)
 	_, srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, sampleID, verify.Incomplete, uint64(half))
 
@@ -353,7 +354,7 @@ func TestEventStreamDeliversStepUpdatesAsEntriesArrive(t *testing.T) {
 	if seen[1] != "ok" || seen[10] != "pending" || seen[6] != "pending" {
 		t.Fatalf("the first events: %v", seen)
 	}
-	replay(t, board, rec, half, len(rec.Log))
+	verifytest.Replay(t, board, rec, half, len(rec.Log))
 	var verified bool
 	readEvents(t, sc, deadline, func(name, data string) bool {
 		switch name {
@@ -415,11 +416,11 @@ func TestNewRejectsBadOptions(t *testing.T) {
 // verification back until they stop: the explorer verifies at least every
 // half second, so the report moves on while the entries still come.
 func TestVerificationMovesOnWhileEntriesKeepArriving(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	batch := findKind(t, rec, bulletin.KindBallotBatch, 0)
 	half := int(batch.Seq) + 1
-	replay(t, board, rec, 0, half)
+	verifytest.Replay(t, board, rec, 0, half)
 	_, srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, sampleID, verify.Incomplete, uint64(half))
 

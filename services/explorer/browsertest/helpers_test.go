@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
-	"github.com/veche/veche/voting"
 )
 
 // The sample election record of docs/spec/verification.md, section 5, and
@@ -28,44 +26,6 @@ const (
 	prefix         = "/explorer"
 	electionPath   = prefix + "/elections/" + sampleID
 )
-
-func loadRecord(t testing.TB, path string) *verify.Record {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := verify.ReadRecord(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// replay posts entries from … to-1 of rec to board, each as its poster,
-// after publishing the election (creating its topic and authorising its
-// parties) when from is 0: the board then holds the same log as the board
-// the record was exported from.
-func replay(t testing.TB, board *memboard.Board, rec *verify.Record, from, to int) {
-	t.Helper()
-	ctx := context.Background()
-	m, err := voting.ParseManifest(rec.Log[0].Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if from == 0 {
-		if err := voting.Publish(ctx, board.As(rec.Log[0].Poster), m); err != nil {
-			t.Fatal(err)
-		}
-		from = 1
-	}
-	for _, e := range rec.Log[from:to] {
-		if _, err := board.As(e.Poster).Append(ctx, rec.Topic(), e.Kind, e.Payload); err != nil {
-			t.Fatalf("replaying entry %d: %v", e.Seq, err)
-		}
-	}
-}
 
 // firstBatch returns the sample's first ballot-batch entry.
 func firstBatch(t testing.TB, rec *verify.Record) bulletin.Entry {

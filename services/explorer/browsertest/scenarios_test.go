@@ -14,6 +14,7 @@ import (
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
+	"github.com/veche/veche/tally/verify/verifytest"
 	"github.com/veche/veche/voting"
 )
 
@@ -31,11 +32,11 @@ var allOK = stepStatuses + ` === "ok ok ok ok ok ok ok ok ok ok"`
 // its event stream, without a reload. Reloading then shows the results: the
 // referendum's chart and table, recomputed and posted alike.
 func TestObserverWatchesTheStepsTurnGreenAsTheElectionArrives(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	addServiceTopic(t, board)
 	half := int(firstBatch(t, rec).Seq) + 1
-	replay(t, board, rec, 0, half)
+	verifytest.Replay(t, board, rec, 0, half)
 	srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, verify.Incomplete, uint64(half))
 	waitBody(t, srv, prefix+"/", `href="`+electionPath+`"`)
@@ -66,7 +67,7 @@ func TestObserverWatchesTheStepsTurnGreenAsTheElectionArrives(t *testing.T) {
 	eval[bool](tb, `window.vecheTestMark = true`)
 	tb.screenshot("half")
 
-	replay(t, board, rec, half, len(rec.Log))
+	verifytest.Replay(t, board, rec, half, len(rec.Log))
 	tb.waitFor(allOK+` && document.getElementById("verdict").dataset.verdict === "verified"`, "every step ok and the verdict verified, live")
 	if !eval[bool](tb, `window.vecheTestMark === true`) {
 		t.Fatal("the page was reloaded: the steps must turn green from the event stream")
@@ -142,9 +143,9 @@ func colour(t *testing.T, tb *tab, sel, property string) (r, g, b int) {
 // its Merkle inclusion proof re-checked against the batch's root. The
 // first voter's first ballot, revoted, is shown superseded.
 func TestVoterFindsTheirBallotByTrackingCode(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
-	replay(t, board, rec, 0, len(rec.Log))
+	verifytest.Replay(t, board, rec, 0, len(rec.Log))
 	srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, verify.Verified, uint64(len(rec.Log)))
 	// The per-ballot answers come from the explorer's own weeding, after
@@ -214,7 +215,7 @@ func TestVoterFindsTheirBallotByTrackingCode(t *testing.T) {
 // step 10 turns red on the open page when the result arrives.
 func TestTamperedRecordShowsTheFailedStepInRedWithItsParty(t *testing.T) {
 	t.Run("record", func(t *testing.T) {
-		rec := loadRecord(t, tamperedRecord)
+		rec := verifytest.Load(t, tamperedRecord)
 		srv := serve(t, explorer.Options{Board: rec, Elections: []string{sampleID}})
 		waitReport(t, srv, verify.Failed, 0)
 
@@ -225,7 +226,7 @@ func TestTamperedRecordShowsTheFailedStepInRedWithItsParty(t *testing.T) {
 		tb.screenshot("failed")
 	})
 	t.Run("live", func(t *testing.T) {
-		rec := loadRecord(t, tamperedRecord)
+		rec := verifytest.Load(t, tamperedRecord)
 		board := memboard.New()
 		var result int
 		for _, e := range rec.Log {
@@ -236,7 +237,7 @@ func TestTamperedRecordShowsTheFailedStepInRedWithItsParty(t *testing.T) {
 		if result == 0 {
 			t.Fatal("the tampered record has no result entry")
 		}
-		replay(t, board, rec, 0, result)
+		verifytest.Replay(t, board, rec, 0, result)
 		srv := serve(t, explorer.Options{Board: board})
 		waitReport(t, srv, verify.Incomplete, uint64(result))
 
@@ -244,7 +245,7 @@ func TestTamperedRecordShowsTheFailedStepInRedWithItsParty(t *testing.T) {
 		tb.open(electionPath)
 		tb.waitFor(`document.getElementById("step-9").dataset.status === "ok" && document.getElementById("step-10").dataset.status === "pending"`, "steps 1-9 ok, step 10 pending")
 		eval[bool](tb, `window.vecheTestMark = true`)
-		replay(t, board, rec, result, len(rec.Log))
+		verifytest.Replay(t, board, rec, result, len(rec.Log))
 		tb.waitFor(`document.getElementById("step-10").dataset.status === "failed" && document.getElementById("verdict").dataset.verdict === "failed"`, "step 10 failed, live")
 		if !eval[bool](tb, `window.vecheTestMark === true`) {
 			t.Fatal("the page was reloaded: step 10 must turn red from the event stream")
@@ -298,10 +299,10 @@ func checkTampered(t *testing.T, tb *tab) {
 // lookup answers in Russian, and the language link leads to the English
 // page.
 func TestRussianPages(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	half := int(firstBatch(t, rec).Seq) + 1
-	replay(t, board, rec, 0, half)
+	verifytest.Replay(t, board, rec, 0, half)
 	srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, verify.Incomplete, uint64(half))
 
@@ -326,7 +327,7 @@ func TestRussianPages(t *testing.T) {
 		}
 	}
 	eval[bool](tb, `window.vecheTestMark = true`)
-	replay(t, board, rec, half, len(rec.Log))
+	verifytest.Replay(t, board, rec, half, len(rec.Log))
 	tb.waitFor(allOK+` && document.querySelector("#step-10 .status").innerText === "в порядке"`, "step 10 ok, in Russian, live")
 	if !eval[bool](tb, `window.vecheTestMark === true`) {
 		t.Fatal("the page was reloaded: the steps must change from the event stream")
@@ -380,10 +381,10 @@ func TestRussianPages(t *testing.T) {
 // reported on the console, and the image's attempt to reach another origin
 // is seen.
 func TestNoConsoleErrorsOrPolicyViolationsOnAnyPage(t *testing.T) {
-	rec := loadRecord(t, sampleRecord)
+	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	addServiceTopic(t, board)
-	replay(t, board, rec, 0, len(rec.Log))
+	verifytest.Replay(t, board, rec, 0, len(rec.Log))
 	srv := serve(t, explorer.Options{Board: board})
 	waitReport(t, srv, verify.Verified, uint64(len(rec.Log)))
 	waitBody(t, srv, electionPath, `<th scope="row">counted</th><td class="num">7</td><td class="num">7</td>`)

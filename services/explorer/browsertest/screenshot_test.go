@@ -23,6 +23,7 @@ import (
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
+	"github.com/veche/veche/tally/verify/verifytest"
 )
 
 // The README's screenshot (docs/images/explorer-election.png) is made by
@@ -53,9 +54,9 @@ const maxShotBytes = 200 << 10
 func TestElectionPageScreenshot(t *testing.T) {
 	target := os.Getenv(envShotURL)
 	if target == "" {
-		rec := loadRecord(t, sampleRecord)
+		rec := verifytest.Load(t, sampleRecord)
 		board := memboard.New()
-		replay(t, board, rec, 0, len(rec.Log))
+		verifytest.Replay(t, board, rec, 0, len(rec.Log))
 		srv := serve(t, explorer.Options{Board: board, Contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", ChainID: 1337, RPC: "/chain"})
 		waitReport(t, srv, verify.Verified, uint64(len(rec.Log)))
 		target = srv.URL + electionPath
