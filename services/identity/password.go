@@ -186,10 +186,12 @@ func parsePasswordHash(s string) (*passwordHash, error) {
 	if b64.EncodedLen(saltSize) != len(parts[4]) || b64.EncodedLen(hashSize) != len(parts[5]) {
 		return nil, bad("want a 16-byte salt and a 32-byte hash")
 	}
-	if _, err := b64.Decode(h.salt[:], []byte(parts[4])); err != nil {
+	// encoding/base64 skips '\r' and '\n' even in Strict mode, so a field
+	// of the right length could decode to fewer bytes: count them.
+	if n, err := b64.Decode(h.salt[:], []byte(parts[4])); err != nil || n != saltSize {
 		return nil, bad("salt is not canonical unpadded Base64")
 	}
-	if _, err := b64.Decode(h.hash[:], []byte(parts[5])); err != nil {
+	if n, err := b64.Decode(h.hash[:], []byte(parts[5])); err != nil || n != hashSize {
 		return nil, bad("hash is not canonical unpadded Base64")
 	}
 	return h, nil
