@@ -279,6 +279,12 @@ func addressKey(a netip.Addr) netip.Prefix {
 	return p
 }
 
+// LimitAddresses wraps next, served next to the API on the same listener
+// (the chain at /chain, the explorer, the metrics), in the API's
+// per-address limit: one budget per client address across all of them, so
+// no route of the server is a way around the limit.
+func (s *Server) LimitAddresses(next http.Handler) http.Handler { return s.limitAddresses(next) }
+
 // limitAddresses is the middleware of the per-address limit.
 func (s *Server) limitAddresses(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -115,8 +115,9 @@ const explorerPath = "/explorer"
 
 // mountExplorer mounts the explorer of b at /explorer on mux (veche serve),
 // and makes / lead there if nothing else is at /. Its veche verify command
-// line names publicRPC, else the chain served at /chain if it is.
-func (a *app) mountExplorer(mux *http.ServeMux, b chain.Board, publicRPC string) (*explorer.Explorer, error) {
+// line names publicRPC, else the chain served at /chain if it is. limit
+// wraps it in the server's per-address rate limit.
+func (a *app) mountExplorer(mux *http.ServeMux, limit func(http.Handler) http.Handler, b chain.Board, publicRPC string) (*explorer.Explorer, error) {
 	rpc := publicRPC
 	if rpc == "" {
 		if _, pattern := mux.Handler(&http.Request{Method: http.MethodPost, URL: &url.URL{Path: chainPath}}); pattern != "" {
@@ -128,7 +129,7 @@ func (a *app) mountExplorer(mux *http.ServeMux, b chain.Board, publicRPC string)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	mux.Handle(explorerPath+"/", ex)
+	mux.Handle(explorerPath+"/", limit(ex))
 	if _, pattern := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/"}}); pattern == "" {
 		mux.Handle("/{$}", http.RedirectHandler(explorerPath+"/", http.StatusFound))
 	}

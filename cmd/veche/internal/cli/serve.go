@@ -53,8 +53,9 @@ acknowledging it with a signed receipt, posts them to the board in batches,
 and answers status queries with inclusion proofs. The receipt-signing key is
 kept in DATA/ballotbox-ELECTION.key (created on first use, mode 0600).
 
-Requests are rate limited: per client address on every route (default 50/s,
-burst 100; --rate-per-address) and per credential on casts and audits
+Requests are rate limited: per client address on every route, the API,
+/chain, /explorer and /metrics sharing one budget (default 50/s, burst 100;
+--rate-per-address) and per credential on casts and audits
 (default 1/s, burst 5; --rate-per-credential); 0 turns a limit off. A refused
 request gets 429 with Retry-After. Behind a reverse proxy, name it with
 --trusted-proxy so that X-Forwarded-For gives the client's address.
@@ -158,11 +159,11 @@ node; on --rpc nothing is served at /chain).`,
 			}
 			mux := http.NewServeMux()
 			mux.Handle("/api/", server)
-			mux.Handle("/metrics", promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, apiMetrics}, promhttp.HandlerOpts{}))
+			mux.Handle("/metrics", server.LimitAddresses(promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, apiMetrics}, promhttp.HandlerOpts{})))
 			if err := a.serveChain(mux, server, b, publicRPC); err != nil {
 				return err
 			}
-			ex, err := a.mountExplorer(mux, b, publicRPC) // explorer.go
+			ex, err := a.mountExplorer(mux, server.LimitAddresses, b, publicRPC) // explorer.go
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func (a *app) serveChain(mux *http.ServeMux, server *api.Server, b chain.Board, 
 	h, err := chain.ServeRPC(b, ethboard.RPCLimits{})
 	switch {
 	case err == nil:
-		mux.Handle(chainPath, h)
+		mux.Handle(chainPath, server.LimitAddresses(h))
 		if rpcURL == "" {
 			rpcURL = chainPath
 		}
