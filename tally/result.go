@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/veche/veche/bulletin"
@@ -31,6 +32,22 @@ const resultVersion = 1
 // WriteInPrefix starts the candidate name of a write-in in a ranked
 // contest's candidates: "write-in: " || name.
 const WriteInPrefix = "write-in: "
+
+// MaxWriteInCandidates is the most write-in names that are candidates of
+// their own in a ranked contest's counts (docs/spec/tally.md, section 5.3):
+// with more distinct names, the most named ones are, and every other
+// write-in is the one candidate [OtherWriteIns]. Without this bound every
+// voter could add a candidate, and the Schulze count (cubic in the
+// candidates) and the published rounds and matrices (quadratic) would be
+// as large as the voters wished. Every name is still listed with its total.
+const MaxWriteInCandidates = 16
+
+// OtherWriteIns is the candidate that stands, in a ranked contest's counts,
+// for the write-ins that are not candidates of their own: more than
+// [MaxWriteInCandidates] distinct names were written in. No option id or
+// write-in candidate can be it (option ids have no spaces or colons; a
+// write-in candidate starts with [WriteInPrefix]).
+const OtherWriteIns = "write-ins: others"
 
 // An EvidenceKind says what a piece of evidence is. Do NOT renumber: the
 // numbers are in the result record.
@@ -115,8 +132,9 @@ type ContestResult struct {
 	WriteIns []WriteIn
 	// Ranked contests only: the candidates (the options' ids in manifest
 	// order, then WriteInPrefix || name for each write-in in order of first
-	// appearance in the decrypted list), and, if at least one valid ballot
-	// ranks a candidate, the instant-runoff and Schulze counts.
+	// appearance in the decrypted list -- at most MaxWriteInCandidates of
+	// them, then OtherWriteIns if there are more), and, if at least one
+	// valid ballot ranks a candidate, the instant-runoff and Schulze counts.
 	Ranked     bool
 	Candidates []string
 	IRV        *IRVResult
@@ -241,12 +259,52 @@ func countRows(c *voting.Contest, rows [][]*group.Element, n int, cr *ContestRes
 	if !ranked {
 		return nil
 	}
+	if cr.Ranked && len(cr.WriteIns) > MaxWriteInCandidates {
+		poolWriteIns(cr, rankings, len(c.Options))
+	}
 	var err error
 	if cr.IRV, err = InstantRunoff(cr.Candidates, rankings); err != nil {
 		return err
 	}
 	cr.Schulze, err = Schulze(cr.Candidates, rankings)
 	return err
+}
+
+// poolWriteIns bounds the write-in candidates of cr (docs/spec/tally.md,
+// section 5.3): the MaxWriteInCandidates names on the most valid rows (ties:
+// the bytewise smaller name) stay candidates, in their order of first
+// appearance; the other write-ins become OtherWriteIns, the last candidate,
+// in the rankings too (a row names at most one write-in, so no ranking names
+// it twice).
+func poolWriteIns(cr *ContestResult, rankings []Ranking, options int) {
+	byCount := slices.Clone(cr.WriteIns) // sorted by name
+	slices.SortStableFunc(byCount, func(a, b WriteIn) int {
+		switch {
+		case a.Count > b.Count:
+			return -1
+		case a.Count < b.Count:
+			return 1
+		}
+		return 0
+	})
+	keep := map[string]bool{}
+	for _, w := range byCount[:MaxWriteInCandidates] {
+		keep[WriteInPrefix+w.Name] = true
+	}
+	cands := cr.Candidates[:options:options]
+	for _, c := range cr.Candidates[options:] {
+		if keep[c] {
+			cands = append(cands, c)
+		}
+	}
+	cr.Candidates = append(cands, OtherWriteIns)
+	for _, r := range rankings {
+		for i, c := range r {
+			if strings.HasPrefix(c, WriteInPrefix) && !keep[c] {
+				r[i] = OtherWriteIns
+			}
+		}
+	}
 }
 
 // Bytes encodes the results (docs/spec/tally.md, section 5).

@@ -133,6 +133,7 @@ var messages = map[string][2]string{
 	"tally_mixnet":      {"through the mix net (each ballot decrypted after shuffling)", "через смешивающую сеть (каждый бюллетень расшифровывается после перемешивания)"},
 	"write_in":          {"write-in allowed", "можно вписать своего кандидата"},
 	"write_in_short":    {"write-in", "вписан"},
+	"other_write_ins":   {"other write-ins (each named too rarely to be a candidate of its own)", "прочие вписанные (каждый назван слишком редко, чтобы быть отдельным кандидатом)"},
 	"blank":             {"blank allowed", "можно не выбирать"},
 	"sec_timeline":      {"Phases", "Фазы"},
 	"col_entry":         {"Entry", "Запись"},

@@ -648,6 +648,9 @@ func contestOf(m *voting.Manifest, id string) *voting.Contest {
 
 // candidateName is an option's title, or a write-in's name.
 func candidateName(lang string, ct *voting.Contest, id string) string {
+	if id == tally.OtherWriteIns {
+		return t(lang, "other_write_ins")
+	}
 	if name, ok := strings.CutPrefix(id, tally.WriteInPrefix); ok {
 		return name + " (" + t(lang, "write_in_short") + ")"
 	}
