@@ -1,7 +1,9 @@
 package bulletin
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -372,4 +374,157 @@ func (a *Assembler) Close() error {
 	}
 	_, err := Reassemble(first.msgs)
 	return err
+}
+
+// PostedChunks is what a topic's log holds of one poster's chunked
+// artefact, found by [FindChunks]: the entries that readers would take as
+// its header and chunks (docs/spec/bulletin.md, "Chunking").
+type PostedChunks struct {
+	// Headers are the sequence numbers of the poster's chunk headers
+	// announcing the hash, in log order; a second one is "announced
+	// twice" and breaks the artefact.
+	Headers []uint64
+	// Header is the first of them, decoded; nil if there is none.
+	Header *ChunkHeader
+	// Chunks are the poster's chunks under the hash after its first
+	// header, in log order.
+	Chunks []PostedChunk
+	// Orphans are the sequence numbers of the poster's chunks under the
+	// hash before any header of it: readers reject them (no header).
+	Orphans []uint64
+
+	header []byte // the first header's payload
+}
+
+// A PostedChunk is one chunk entry of a [PostedChunks].
+type PostedChunk struct {
+	Index uint32
+	Seq   uint64
+	Sum   [32]byte // Keccak-256 of the entry's whole payload
+}
+
+// FindChunks reads topic's log through r and returns what it holds of
+// poster's chunked artefact whose content hash is hash: its headers and
+// chunks, by position. Entries that do not parse, other posters' and other
+// artefacts' entries are skipped. It keeps no payload, only a digest of
+// each chunk, so it reads a log of any length in bounded memory.
+func FindChunks(ctx context.Context, r Reader, topic TopicID, poster Address, hash [32]byte) (*PostedChunks, error) {
+	_, count, err := r.Head(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("bulletin: finding chunks: %w", err)
+	}
+	p := &PostedChunks{}
+	const page = 2000
+	for from := uint64(0); from < count; from += page {
+		es, err := r.Entries(ctx, topic, from, min(from+page, count))
+		if err != nil {
+			return nil, fmt.Errorf("bulletin: finding chunks: %w", err)
+		}
+		for _, e := range es {
+			if e.Poster != poster || !e.Kind.IsChunk() {
+				continue
+			}
+			switch e.Kind {
+			case KindChunkHeader:
+				h, err := ParseChunkHeader(e.Payload)
+				if err != nil || h.Hash != hash {
+					continue
+				}
+				if p.Header == nil {
+					p.Header, p.header = h, append([]byte(nil), e.Payload...)
+				}
+				p.Headers = append(p.Headers, e.Seq)
+			case KindChunk:
+				c, err := ParseChunkData(e.Payload)
+				if err != nil || c.Hash != hash {
+					continue
+				}
+				if p.Header == nil {
+					p.Orphans = append(p.Orphans, e.Seq)
+					continue
+				}
+				p.Chunks = append(p.Chunks, PostedChunk{Index: c.Index, Seq: e.Seq, Sum: Keccak256(e.Payload)})
+			}
+		}
+	}
+	return p, nil
+}
+
+// ErrCannotResume: the log holds a poster's entries of a chunked artefact
+// that posting the rest of it cannot complete (see [PostedChunks.Unposted]).
+var ErrCannotResume = errors.New("bulletin: cannot resume the chunked artefact")
+
+// Unposted returns the messages of msgs, an artefact split by [Chunk], that
+// the log does not hold yet: posting them in order, as the same poster,
+// completes the artefact as one uninterrupted post of msgs would have (the
+// header is never posted twice, no chunk index twice). It returns all of
+// msgs when the log holds nothing of the artefact, and none when it is
+// complete. The log must hold the header that msgs[0] is, and then, of its
+// chunks, exactly msgs[1:1+n] for some n, in order; anything else -- a
+// second header, a header with another chunk size, chunks before the
+// header, a chunk out of order, repeated or with other data -- is an error
+// wrapping [ErrCannotResume]: the artefact cannot be completed, and the
+// poster should post a new one (with a new hash) instead.
+func (p *PostedChunks) Unposted(msgs []Message) ([]Message, error) {
+	if len(msgs) < 2 || msgs[0].Kind != KindChunkHeader {
+		return nil, fmt.Errorf("bulletin: unposted chunks: %d messages are not a chunked artefact", len(msgs))
+	}
+	h, err := ParseChunkHeader(msgs[0].Payload)
+	if err != nil {
+		return nil, fmt.Errorf("bulletin: unposted chunks: %w", err)
+	}
+	if int(h.Count) != len(msgs)-1 {
+		return nil, fmt.Errorf("bulletin: unposted chunks: the header announces %d chunks, %d given", h.Count, len(msgs)-1)
+	}
+	fail := func(format string, args ...any) ([]Message, error) {
+		return nil, fmt.Errorf("%w %x: %s", ErrCannotResume, h.Hash[:8], fmt.Sprintf(format, args...))
+	}
+	switch {
+	case p.Header != nil && p.Header.Hash != h.Hash:
+		return fail("the log's header is of artefact %x", p.Header.Hash[:8])
+	case len(p.Orphans) > 0:
+		return fail("%d chunks before its header (the first at entry %d)", len(p.Orphans), p.Orphans[0])
+	case p.Header == nil:
+		return msgs, nil
+	case len(p.Headers) > 1:
+		return fail("announced twice (entries %d and %d)", p.Headers[0], p.Headers[1])
+	case string(p.header) != string(msgs[0].Payload):
+		return fail("the header at entry %d announces %d chunks of %d bytes, not %d of %d", p.Headers[0], p.Header.Count, p.Header.ChunkSize, h.Count, h.ChunkSize)
+	case len(p.Chunks) > int(h.Count):
+		return fail("%d chunks on the log, %d announced", len(p.Chunks), h.Count)
+	}
+	for i, c := range p.Chunks {
+		switch {
+		case c.Index != uint32(i):
+			return fail("chunk %d at entry %d where chunk %d belongs", c.Index, c.Seq, i)
+		case c.Sum != Keccak256(msgs[1+i].Payload):
+			return fail("chunk %d at entry %d holds other data", c.Index, c.Seq)
+		}
+	}
+	return msgs[1+len(p.Chunks):], nil
+}
+
+// Complete reports whether the log holds the whole artefact as one
+// uninterrupted post would: one header, then every chunk once, in order.
+// (The chunks' data are checked by [PostedChunks.Unposted] against the
+// artefact, and by readers against the announced hash.)
+func (p *PostedChunks) Complete() bool {
+	if p.Header == nil || len(p.Headers) != 1 || len(p.Orphans) > 0 || len(p.Chunks) != int(p.Header.Count) {
+		return false
+	}
+	for i, c := range p.Chunks {
+		if c.Index != uint32(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// Last returns the sequence number of the artefact's last chunk on the
+// log: where readers place it once it is [PostedChunks.Complete].
+func (p *PostedChunks) Last() (uint64, bool) {
+	if len(p.Chunks) == 0 {
+		return 0, false
+	}
+	return p.Chunks[len(p.Chunks)-1].Seq, true
 }

@@ -212,18 +212,33 @@ func (c *Cascade) check(in *List, s *PostedShuffle, k int) error {
 	return nil
 }
 
+// A MixerBoard is what a [Mixer] needs of the board: it reads and follows
+// the election's topic, and posts its shuffles.
+type MixerBoard interface {
+	bulletin.Appender
+	bulletin.Reader
+	bulletin.Follower
+}
+
 // Mixer is one mix server's step of the cascade.
 type Mixer struct {
 	Cascade
-	Position int
-	Board    interface {
-		bulletin.Appender
-		bulletin.Reader
-		bulletin.Follower
-	}
+	Position   int
+	Board      MixerBoard
 	Topic      bulletin.TopicID
 	Commission bulletin.Address // who posts the tally input
 	Rand       io.Reader        // nil: crypto/rand
+
+	// Pending, if set, is the directory where the mixer keeps its shuffle
+	// record while posting it, so that a run stopped halfway is finished
+	// by the next one with the same bytes ([Pending]; the record is public
+	// data: no permutation or randomness is kept). Empty: a restart
+	// shuffles again and posts a new record.
+	Pending string
+	// ChunkSize is the chunk size of the shuffle record, which is chunked
+	// if larger than bulletin.MaxPayload, or than ChunkSize if set (0:
+	// bulletin.MaxChunkData).
+	ChunkSize int
 
 	// Progress, if set, is told what the mixer is doing.
 	Progress func(stage string, done, total int)
@@ -233,8 +248,12 @@ type Mixer struct {
 // predecessor's shuffle is on the board (following the topic), verifies the
 // whole cascade up to it, shuffles and proves, and posts its record
 // (chunked if large). If its shuffle of the list is already on the board
-// (a restart), it does nothing. It returns a *MixError if a predecessor
-// broke the cascade: an honest mixer does not build on a bad shuffle.
+// (a restart), it does nothing. With Pending set, a run stopped while
+// posting a chunked record is finished by the next: it posts the missing
+// chunks of the saved record instead of shuffling again, if the list it
+// shuffled is still its input ([ResumablePost]). It returns a *MixError if
+// a predecessor broke the cascade: an honest mixer does not build on a bad
+// shuffle.
 func (m *Mixer) Run(ctx context.Context, list string) error {
 	k := m.Position
 	if k < 0 || k >= len(m.Mixers) {
@@ -273,6 +292,10 @@ func (m *Mixer) Run(ctx context.Context, list string) error {
 	}
 	if s, err := m.shuffleOf(rec, list, k); err == nil {
 		progress(fmt.Sprintf("already posted (entry %d)", s.Seq), 1, 1)
+		if m.Pending != "" {
+			p := m.pending(list)
+			return p.Remove() // left by a run stopped once the last chunk was posted
+		}
 		return nil
 	}
 
@@ -289,31 +312,29 @@ func (m *Mixer) Run(ctx context.Context, list string) error {
 		}
 		prev = s.OutputList()
 	}
-	progress(fmt.Sprintf("shuffling and proving %d rows of width %d", len(prev.Rows), prev.Width()), 0, 1)
-	out, proof, err := shuffle.ShuffleAndProve(m.Rand, m.Key, prev.Rows, m.params(k))
-	if err != nil {
-		return fmt.Errorf("tally: shuffling list %s: %w", list, err)
-	}
-	rec2 := &ShuffleRecord{List: list, Position: uint32(k), Input: prev.Digest(), Output: out, Proof: proof}
-	payload, err := rec2.Bytes()
+	rp := &ResumablePost{Board: m.Board, Pending: m.pending(list), ChunkSize: m.ChunkSize, Progress: m.Progress}
+	rp.Pending.Key.Input = prev.Digest()
+	_, seq, err := rp.Run(ctx, func() ([]byte, error) {
+		progress(fmt.Sprintf("shuffling and proving %d rows of width %d", len(prev.Rows), prev.Width()), 0, 1)
+		out, proof, err := shuffle.ShuffleAndProve(m.Rand, m.Key, prev.Rows, m.params(k))
+		if err != nil {
+			return nil, fmt.Errorf("tally: shuffling list %s: %w", list, err)
+		}
+		rec := &ShuffleRecord{List: list, Position: uint32(k), Input: prev.Digest(), Output: out, Proof: proof}
+		return rec.Bytes()
+	})
 	if err != nil {
 		return err
 	}
-	msgs := []bulletin.Message{{Kind: bulletin.KindShuffle, Payload: payload}}
-	if len(payload) > bulletin.MaxPayload {
-		if msgs, err = bulletin.Chunk(bulletin.KindShuffle, payload, 0); err != nil {
-			return err
-		}
-	}
-	const batch = 64
-	for i := 0; i < len(msgs); i += batch {
-		progress("posting", i, len(msgs))
-		if _, err := m.Board.AppendBatch(ctx, m.Topic, msgs[i:min(i+batch, len(msgs))]); err != nil {
-			return fmt.Errorf("tally: posting the shuffle of list %s: %w", list, err)
-		}
-	}
-	progress("posted", len(msgs), len(msgs))
+	progress(fmt.Sprintf("posted (entry %d)", seq), 1, 1)
 	return nil
+}
+
+// pending returns where the mixer keeps its shuffle of list while posting
+// it (the key's Input is set by the caller).
+func (m *Mixer) pending(list string) Pending {
+	return Pending{Dir: m.Pending, Key: PendingKey{Topic: m.Topic, Kind: bulletin.KindShuffle, Name: list,
+		Slot: uint32(m.Position), Poster: m.Mixers[m.Position]}}
 }
 
 func predecessor(k int) string {

@@ -100,29 +100,93 @@ func (t *Trustees) indexOf(a bulletin.Address) uint32 {
 // trustee that decrypts what it is handed without checking can be used to
 // decrypt one voter's ballot.
 func PostDecryption(ctx context.Context, rand io.Reader, b bulletin.Appender, topic bulletin.TopicID, t *Trustees, index uint32, share *group.Scalar, l *List) error {
-	digest := l.Digest()
-	pd, err := threshold.PartialDecrypt(rand, t.Params, index, share, flatten(l), decryptionBinding(l, digest))
-	if err != nil {
-		return fmt.Errorf("tally: decrypting list %s: %w", l.Name, err)
-	}
-	rec := &DecryptionRecord{List: l.Name, Digest: digest, Partial: pd.Bytes()}
-	payload, err := rec.Bytes()
+	payload, err := decryptionRecord(rand, t, index, share, l)
 	if err != nil {
 		return err
 	}
-	msgs := []bulletin.Message{{Kind: bulletin.KindDecryptionShare, Payload: payload}}
-	if len(payload) > bulletin.MaxPayload {
-		if msgs, err = bulletin.Chunk(bulletin.KindDecryptionShare, payload, 0); err != nil {
-			return err
-		}
+	msgs, err := splitArtefact(bulletin.KindDecryptionShare, payload, 0)
+	if err != nil {
+		return err
 	}
-	const batch = 64
-	for i := 0; i < len(msgs); i += batch {
-		if _, err := b.AppendBatch(ctx, topic, msgs[i:min(i+batch, len(msgs))]); err != nil {
+	for i := 0; i < len(msgs); i += postBatch {
+		if _, err := b.AppendBatch(ctx, topic, msgs[i:min(i+postBatch, len(msgs))]); err != nil {
 			return fmt.Errorf("tally: posting the decryption of list %s: %w", l.Name, err)
 		}
 	}
 	return nil
+}
+
+// decryptionRecord returns the encoded decryption record of list l by
+// trustee index.
+func decryptionRecord(rand io.Reader, t *Trustees, index uint32, share *group.Scalar, l *List) ([]byte, error) {
+	digest := l.Digest()
+	pd, err := threshold.PartialDecrypt(rand, t.Params, index, share, flatten(l), decryptionBinding(l, digest))
+	if err != nil {
+		return nil, fmt.Errorf("tally: decrypting list %s: %w", l.Name, err)
+	}
+	rec := &DecryptionRecord{List: l.Name, Digest: digest, Partial: pd.Bytes()}
+	return rec.Bytes()
+}
+
+// DecryptionOptions configure [PostDecryptionResumable]; the zero value
+// is usable.
+type DecryptionOptions struct {
+	Rand io.Reader // the proof's nonces; nil: crypto/rand
+	// Pending, if set, is the directory where the trustee keeps its
+	// decryption record while posting it, so that a run stopped halfway
+	// is finished by the next one with the same bytes ([Pending]; the
+	// record is public data: no key share or proof nonce is kept).
+	Pending string
+	// ChunkSize is the chunk size of the record, which is chunked if
+	// larger than bulletin.MaxPayload, or than ChunkSize if set (0:
+	// bulletin.MaxChunkData).
+	ChunkSize int
+	// Progress, if set, is told what is being done.
+	Progress func(stage string, done, total int)
+}
+
+// PostDecryptionResumable is [PostDecryption] for a trustee that may be
+// stopped while posting a chunked record and run again. If the board
+// already holds the trustee's decryption record of list l's name, it posts
+// nothing and returns false. Otherwise it posts the record and returns
+// true: with o.Pending set, the one saved by a run that stopped halfway,
+// if it is of the same list digest (only the chunks the board lacks), or
+// else a new one ([ResumablePost]). The caller must have verified that l
+// is the list to decrypt, as for [PostDecryption].
+func PostDecryptionResumable(ctx context.Context, b interface {
+	bulletin.Appender
+	bulletin.Reader
+}, topic bulletin.TopicID, t *Trustees, index uint32, share *group.Scalar, l *List, o *DecryptionOptions) (posted bool, err error) {
+	if o == nil {
+		o = &DecryptionOptions{}
+	}
+	if index < 1 || int(index) > len(t.Addresses) {
+		return false, fmt.Errorf("tally: trustee index %d of %d", index, len(t.Addresses))
+	}
+	rp := &ResumablePost{Board: b, ChunkSize: o.ChunkSize, Progress: o.Progress, Pending: Pending{Dir: o.Pending,
+		Key: PendingKey{Topic: topic, Kind: bulletin.KindDecryptionShare, Name: l.Name, Slot: index, Poster: t.Addresses[index-1], Input: l.Digest()}}}
+	done, err := ReadDecryptions(ctx, b, topic)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range done[l.Name] {
+		if p.Poster == rp.Pending.Key.Poster {
+			if rp.Pending.Dir != "" {
+				// Left by a run stopped once the last chunk was posted.
+				return false, rp.Pending.Remove()
+			}
+			return false, nil
+		}
+	}
+	if _, _, err := rp.Run(ctx, func() ([]byte, error) {
+		if rp.Progress != nil {
+			rp.Progress(fmt.Sprintf("decrypting %d ciphertexts of list %s", len(l.Rows)*l.Width(), l.Name), 0, 1)
+		}
+		return decryptionRecord(o.Rand, t, index, share, l)
+	}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // A PostedDecryption is a decryption record with its poster and place.

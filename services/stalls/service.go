@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/veche/veche/bulletin"
@@ -59,6 +60,8 @@ type Service struct {
 	now   func() time.Time
 	rand  io.Reader
 	log   *slog.Logger
+
+	chunked sync.Mutex // held while posting a chunked artefact (post)
 }
 
 // New returns a Service over db, board and the identity layer.
@@ -268,7 +271,14 @@ func (s *Service) Publish(ctx context.Context, operator identity.ResidentID, id 
 }
 
 // post appends an artefact, chunked if it is over bulletin.MaxPayload,
-// and returns the sequence number of its (last) entry.
+// and returns the sequence number of its (last) entry. A chunked artefact
+// is resumable: if the service's account already posted its header and
+// first chunks (a post stopped halfway, sent again with the same bytes),
+// only the missing chunks are posted, and nothing if it is complete;
+// chunked posts are serialised so that two requests with the same bytes
+// cannot post one artefact twice. A half-posted copy that cannot be
+// completed (bulletin.ErrCannotResume) is an ErrState: the sender must
+// make a new artefact.
 func (s *Service) post(ctx context.Context, topic bulletin.TopicID, kind bulletin.Kind, payload []byte) (uint64, error) {
 	if len(payload) <= bulletin.MaxPayload {
 		seq, err := s.board.Append(ctx, topic, kind, payload)
@@ -281,7 +291,27 @@ func (s *Service) post(ctx context.Context, topic bulletin.TopicID, kind bulleti
 	if err != nil {
 		return 0, fmt.Errorf("stalls: chunking a %v entry: %w", kind, err)
 	}
-	seqs, err := s.board.AppendBatch(ctx, topic, msgs)
+	s.chunked.Lock()
+	defer s.chunked.Unlock()
+	posted, err := bulletin.FindChunks(ctx, s.board, topic, s.board.Address(), bulletin.Keccak256(payload))
+	if err != nil {
+		return 0, fmt.Errorf("stalls: posting a %v entry: %w", kind, err)
+	}
+	rest, err := posted.Unposted(msgs)
+	if errors.Is(err, bulletin.ErrCannotResume) {
+		return 0, fmt.Errorf("%w: a %v entry: %w", ErrState, kind, err)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("stalls: posting a %v entry: %w", kind, err)
+	}
+	if len(rest) == 0 {
+		seq, _ := posted.Last()
+		return seq, nil
+	}
+	if len(rest) < len(msgs) {
+		s.log.Info("resuming a chunked post", "kind", kind.String(), "posted", len(msgs)-len(rest), "entries", len(msgs))
+	}
+	seqs, err := s.board.AppendBatch(ctx, topic, rest)
 	if err != nil {
 		return 0, fmt.Errorf("stalls: posting a %v entry: %w", kind, err)
 	}

@@ -79,7 +79,9 @@ it has not verified: that could reveal a single voter's ballot), then
 partially decrypt each final list with this trustee's share of the election
 key (FILE.ELECTION.share from veche trustee keygen) and post it with a
 Chaum-Pedersen proof (docs/spec/threshold.md). Lists this trustee already
-decrypted are skipped. The board refuses decryption shares before the
+decrypted are skipped. A large decryption is posted in chunks and kept in
+DATA/pending until it is all on the board: a run stopped halfway is finished
+by the next one, which posts only the missing chunks of the same record. The board refuses decryption shares before the
 election is closed and the tally started. Any k trustees suffice; see
 veche tally decrypt for the combination.`,
 		Args: cobra.ExactArgs(1),
@@ -125,20 +127,17 @@ veche tally decrypt for the combination.`,
 				if err != nil {
 					return err
 				}
-				posted, err := tally.ReadDecryptions(ctx, b, m.Topic())
-				if err != nil {
-					return err
-				}
 				w := cmd.OutOrStdout()
 				for _, name := range names {
-					if slicesContainsPoster(posted[name], b.Address()) {
+					l := lists[name]
+					posted, err := tally.PostDecryptionResumable(ctx, b, m.Topic(), trustees, index, share.Share, l, &tally.DecryptionOptions{
+						Pending: a.pendingDir(), Progress: progressPrinter(cmd.ErrOrStderr(), fmt.Sprintf("trustee %d, list %s", index, name))})
+					if err != nil {
+						return err
+					}
+					if !posted {
 						fmt.Fprintf(w, "list %s: already decrypted by trustee %d\n", name, index)
 						continue
-					}
-					l := lists[name]
-					fmt.Fprintf(cmd.ErrOrStderr(), "list %s: decrypting %d ciphertexts\n", name, len(l.Rows)*l.Width())
-					if err := tally.PostDecryption(ctx, nil, b, m.Topic(), trustees, index, share.Share, l); err != nil {
-						return err
 					}
 					fmt.Fprintf(w, "list %s: trustee %d posted its partial decryption of %d rows\n", name, index, len(l.Rows))
 				}
@@ -148,15 +147,6 @@ veche tally decrypt for the combination.`,
 	}
 	f.add(cmd)
 	return cmd
-}
-
-func slicesContainsPoster(ps []tally.PostedDecryption, a bulletin.Address) bool {
-	for _, p := range ps {
-		if p.Poster == a {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *app) tallyCommand() *cobra.Command {

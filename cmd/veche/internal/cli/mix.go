@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -107,7 +108,10 @@ func (a *app) mixRunCommand() *cobra.Command {
 from the posting account (--chain-key), and for each mixnet list: wait until
 the previous mixer's shuffle (or the tally input, for the first mixer) is on the
 board, verify every shuffle before ours, then shuffle, prove and post. A
-restarted run skips lists it already posted. If a previous mixer cheated, it
+restarted run skips lists it already posted. A large shuffle is posted in
+chunks, and kept in DATA/pending until it is all on the board: a run stopped
+halfway (a node restart, a kill) is finished by the next one, which posts
+only the missing chunks of the same shuffle. If a previous mixer cheated, it
 stops and names it. Progress goes to standard error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -136,7 +140,7 @@ stops and names it. Progress goes to standard error.`,
 				}
 				commission, _ := voting.ParseAddress(m.Commission.Address)
 				mixer := &tally.Mixer{Cascade: *c, Position: k, Board: b, Topic: m.Topic(), Commission: commission,
-					Progress: progressPrinter(cmd.ErrOrStderr(), fmt.Sprintf("mixer %d", k+1))}
+					Pending: a.pendingDir(), Progress: progressPrinter(cmd.ErrOrStderr(), fmt.Sprintf("mixer %d", k+1))}
 				todo := lists
 				if len(todo) == 0 {
 					if todo, err = mixnetLists(m); err != nil {
@@ -156,6 +160,11 @@ stops and names it. Progress goes to standard error.`,
 	cmd.Flags().StringSliceVar(&lists, "list", nil, "the lists to mix (contest ids; default every mixnet contest)")
 	return cmd
 }
+
+// pendingDir is where a mixer or trustee keeps a chunked artefact while
+// posting it, so that a run stopped halfway is finished by the next one
+// (tally.Pending): DATA/pending.
+func (a *app) pendingDir() string { return filepath.Join(a.cfg.Data, "pending") }
 
 // mixnetLists returns the ids of the manifest's mixnet contests.
 func mixnetLists(m *voting.Manifest) ([]string, error) {

@@ -22,6 +22,7 @@ import (
 	"github.com/veche/veche/services/stalls"
 	"github.com/veche/veche/services/stalls/stallsbench"
 	"github.com/veche/veche/services/store"
+	"github.com/veche/veche/tally"
 )
 
 // stallsOptions are the flags the API-facing stall commands share.
@@ -378,7 +379,9 @@ bids, the API's body limit) or, without --api, straight to the board as the
 configured chain account (which the season's topic owner must have let post
 bid-decryption entries, veche board grant). Nothing but the proof-carrying
 shares leaves this machine; amounts appear only when enough trustees have
-posted.`,
+posted. A decryption too large for one entry is posted in chunks and kept in
+DATA/pending until it is on the board: a run stopped halfway sends the same
+decryption again, and only its missing chunks are posted.`,
 		Example: `  veche stalls decrypt spring-2027 --key keys/trustee-1.key --passphrase-file pass.txt`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -406,12 +409,38 @@ posted.`,
 			if err != nil {
 				return err
 			}
-			d, err := stalls.PartialDecrypt(nil, rec.Season, key, rec.Bids)
-			if err != nil {
-				return err
+			decrypt := func() ([]byte, error) {
+				d, err := stalls.PartialDecrypt(nil, rec.Season, key, rec.Bids)
+				if err != nil {
+					return nil, err
+				}
+				return d.Bytes(), nil
 			}
+			// A chunked decryption is kept in DATA/pending until it is on
+			// the board, so that a run stopped halfway sends the same
+			// bytes again and only the missing chunks are posted.
+			var poster bulletin.Address // through the API, the service's account posts
+			if o.api == "" {
+				poster = b.Address()
+			}
+			pending := tally.Pending{Dir: a.pendingDir(), Key: tally.PendingKey{Topic: stalls.Topic(args[0]), Kind: bulletin.KindBidDecryption,
+				Name: "bids", Slot: key.Index, Poster: poster, Input: stalls.BidsHash(args[0], rec.Bids)}}
 			var seq uint64
 			if o.api != "" {
+				p, _, err := pending.Load()
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "pending decryption not used (%v); making a new one\n", err)
+				}
+				if p == nil {
+					if p, err = decrypt(); err != nil {
+						return err
+					}
+					if len(p) > bulletin.MaxPayload {
+						if err := pending.Save(p, bulletin.MaxChunkData); err != nil {
+							return err
+						}
+					}
+				}
 				c, err := o.login(ctx)
 				if err != nil {
 					return err
@@ -419,26 +448,19 @@ posted.`,
 				var out struct {
 					Seq uint64 `json:"seq"`
 				}
-				if err := c.call(ctx, "POST", "/stalls/seasons/"+args[0]+"/decryptions", map[string]string{"decryption": hex.EncodeToString(d.Bytes())}, &out); err != nil {
+				if err := c.call(ctx, "POST", "/stalls/seasons/"+args[0]+"/decryptions", map[string]string{"decryption": hex.EncodeToString(p)}, &out); err != nil {
+					if ae := (*stallsAPIError)(nil); errors.As(err, &ae) && ae.status/100 == 4 {
+						pending.Remove() // refused as it is: the next run makes a new one
+					}
 					return err
 				}
 				seq = out.Seq
-			} else {
-				p := d.Bytes()
-				topic := stalls.Topic(args[0])
-				if len(p) <= bulletin.MaxPayload {
-					seq, err = b.Append(ctx, topic, bulletin.KindBidDecryption, p)
-				} else {
-					var msgs []bulletin.Message
-					if msgs, err = bulletin.Chunk(bulletin.KindBidDecryption, p, 0); err == nil {
-						var seqs []uint64
-						seqs, err = b.AppendBatch(ctx, topic, msgs)
-						if err == nil {
-							seq = seqs[len(seqs)-1]
-						}
-					}
+				if err := pending.Remove(); err != nil {
+					return err
 				}
-				if err != nil {
+			} else {
+				rp := &tally.ResumablePost{Board: b, Pending: pending, Progress: progressPrinter(cmd.ErrOrStderr(), "stalls decrypt")}
+				if _, seq, err = rp.Run(ctx, decrypt); err != nil {
 					return err
 				}
 			}
@@ -595,8 +617,16 @@ func (o *stallsOptions) login(ctx context.Context) (*stallsClient, error) {
 	return c, nil
 }
 
+// A stallsAPIError is a problem answer of the stalls API.
+type stallsAPIError struct {
+	status int
+	msg    string
+}
+
+func (e *stallsAPIError) Error() string { return e.msg }
+
 // call sends body (if not nil) as JSON and decodes a 2xx answer into out;
-// a problem answer becomes an error with its title and detail.
+// a problem answer becomes a *stallsAPIError with its title and detail.
 func (c *stallsClient) call(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -634,7 +664,7 @@ func (c *stallsClient) call(ctx context.Context, method, path string, body, out 
 		if p.Detail != "" {
 			p.Title += ": " + p.Detail
 		}
-		return fmt.Errorf("stalls: %s %s: %d %s", method, path, resp.StatusCode, p.Title)
+		return &stallsAPIError{status: resp.StatusCode, msg: fmt.Sprintf("stalls: %s %s: %d %s", method, path, resp.StatusCode, p.Title)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
