@@ -16,6 +16,7 @@ BIN       := bin/veche
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -X github.com/veche/veche/cmd/veche/internal/cli.version=$(VERSION)
 FUZZTIME  ?= 3s
+TESTTIMEOUT ?= 20m
 BENCHTIME ?= 1s
 
 STATICCHECK_VERSION := v0.8.2
@@ -31,13 +32,16 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/veche
 
 ## test: all tests with the race detector, then every fuzz target for FUZZTIME (3s)
+# A package's tests may take up to TESTTIMEOUT: the CLI's take about 100 s on
+# an idle 2-core machine but 500 s on one running three other builds, close
+# to go test's default of 10 minutes.
 test:
-	$(GO) test -race ./...
+	$(GO) test -race -timeout $(TESTTIMEOUT) ./...
 	@$(MAKE) --no-print-directory fuzz
 
 ## unit: the tests with the race detector, without fuzzing
 unit:
-	$(GO) test -race ./...
+	$(GO) test -race -timeout $(TESTTIMEOUT) ./...
 
 ## fuzz: run each Fuzz* function in the repository for FUZZTIME, one at a time
 # go test -fuzz takes one target in one package, so the targets are found by
