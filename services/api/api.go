@@ -101,7 +101,7 @@ func NewWithConfig(board bulletin.Reader, log *slog.Logger, cfg Config) (*Server
 	r.Use(s.limitAddresses)
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBody+1)
+			r.Body = limitBody(w, r.Body, MaxBody) // a route may raise it: withBodyLimit (strict.go)
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			w.Header().Set("Cache-Control", "no-store")
 			next.ServeHTTP(w, r)

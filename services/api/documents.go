@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -57,38 +56,41 @@ func (d *documentsAPI) registry(ctx context.Context) (*documents.Registry, error
 }
 
 // documentsRoutes mounts the documents endpoints on the /api/v1 router.
+// Handlers whose path names a document or building read it (pathID)
+// before the body: a malformed id is a 404, whatever the body.
 func (s *Server) documentsRoutes(r chi.Router, svc *documents.Service) {
 	d := &documentsAPI{s: s, svc: svc}
-	r.Post("/issuers", d.registerIssuer)
-	r.Get("/buildings", d.buildings)
-	r.Post("/buildings", d.registerBuilding)
-	r.Get("/buildings/{id}", d.building)
-	r.Post("/buildings/{id}/occupancies", d.addOccupancy)
-	r.Post("/buildings/{id}/notices", d.issueNotice)
-	r.Post("/documents", d.issue)
-	r.Get("/documents/issued", d.issued)
-	r.Post("/documents/{id}/versions", d.newVersion)
-	r.Post("/documents/{id}/revocation", d.revoke)
-	r.Delete("/documents/{id}", d.erase)
+	c := &city{s: s, ready: d.ready, fail: d.fail}
+	r.Post("/issuers", authedWithBody(c, http.StatusCreated, d.registerIssuer))
+	r.Get("/buildings", authed(c, http.StatusOK, d.buildings))
+	r.Post("/buildings", authedWithBody(c, http.StatusCreated, d.registerBuilding))
+	r.Get("/buildings/{id}", authed(c, http.StatusOK, d.building))
+	r.Post("/buildings/{id}/occupancies", authed(c, http.StatusNoContent, d.addOccupancy))
+	r.Post("/buildings/{id}/notices", authed(c, http.StatusCreated, d.issueNotice))
+	r.Post("/documents", authedWithBody(c, http.StatusCreated, d.issue))
+	r.Get("/documents/issued", authed(c, http.StatusOK, d.issued))
+	r.Post("/documents/{id}/versions", authed(c, http.StatusCreated, d.newVersion))
+	r.Post("/documents/{id}/revocation", authed(c, http.StatusNoContent, d.revoke))
+	r.Delete("/documents/{id}", authed(c, http.StatusNoContent, d.erase))
 	r.Post("/documents/verify", d.verify)
-	r.Get("/documents/distributions/{series}/{version}/proof", d.membership)
-	r.Get("/me/properties", d.properties)
-	r.Get("/me/documents", d.received)
-	r.Get("/me/documents/{id}", d.get)
+	r.Get("/documents/distributions/{series}/{version}/proof", authed(c, http.StatusOK, d.membership))
+	r.Get("/me/properties", authed(c, http.StatusOK, d.properties))
+	r.Get("/me/documents", authed(c, http.StatusOK, d.received))
+	r.Get("/me/documents/{id}", authed(c, http.StatusOK, d.get))
 	r.Get("/me/documents/{id}/file", d.download)
-	r.Get("/me/documents/{id}/shares", d.shares)
-	r.Post("/me/documents/{id}/shares", d.share)
-	r.Delete("/me/documents/{id}/shares/{share}", d.unshare)
+	r.Get("/me/documents/{id}/shares", authed(c, http.StatusOK, d.shares))
+	r.Post("/me/documents/{id}/shares", authed(c, http.StatusCreated, d.share))
+	r.Delete("/me/documents/{id}/shares/{share}", authed(c, http.StatusNoContent, d.unshare))
 	r.Get("/shared/{code}", d.shared)
 }
 
-// auth authenticates the bearer and checks that the service is there.
-func (d *documentsAPI) auth(w http.ResponseWriter, r *http.Request) (*identity.Service, *identity.Principal, bool) {
+// ready refuses every request without a service.
+func (d *documentsAPI) ready(w http.ResponseWriter, r *http.Request) bool {
 	if d.svc == nil {
 		problem(w, http.StatusNotFound, "no-documents-service", "This server has no documents service", "")
-		return nil, nil, false
+		return false
 	}
-	return d.s.principal(w, r)
+	return true
 }
 
 // fail maps the documents service's errors to problems.
@@ -117,48 +119,25 @@ func (d *documentsAPI) fail(w http.ResponseWriter, err error) {
 	}
 }
 
-// decodeDoc is decodeStrict, with every failure a malformed request
-// (decodeStrict returns a truncated document's error unwrapped).
-func decodeDoc(r *http.Request, v any) error {
-	if err := decodeStrict(r, v); err != nil {
-		if errors.Is(err, errBadJSON) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errBadJSON, err)
-	}
-	return nil
-}
-
-// pathID reads the {id} path parameter; a malformed id is a 404.
-func (d *documentsAPI) pathID(w http.ResponseWriter, r *http.Request) (documents.ID, bool) {
+// pathID reads the {id} path parameter; a malformed id is not found.
+func pathID(r *http.Request) (documents.ID, error) {
 	id, err := documents.ParseID(chi.URLParam(r, "id"))
 	if err != nil {
-		problem(w, http.StatusNotFound, "not-found", "No such resource", "")
-		return id, false
+		return id, documents.ErrNotFound
 	}
-	return id, true
+	return id, nil
 }
 
 type issuerRequest struct {
 	Name string `json:"name"`
 }
 
-func (d *documentsAPI) registerIssuer(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	var req issuerRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
-	}
+func (d *documentsAPI) registerIssuer(r *http.Request, p *identity.Principal, req *issuerRequest) (any, error) {
 	iss, err := d.svc.RegisterIssuer(r.Context(), p.Resident, req.Name)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]string{"name": iss.Name, "public_key": hex.EncodeToString(iss.Key.Bytes())})
+	return map[string]string{"name": iss.Name, "public_key": hex.EncodeToString(iss.Key.Bytes())}, nil
 }
 
 type buildingRequest struct {
@@ -183,56 +162,36 @@ func occupanciesJSON(os []documents.Occupancy) []occupancyJSON {
 	return out
 }
 
-func (d *documentsAPI) registerBuilding(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	var req buildingRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
-	}
+func (d *documentsAPI) registerBuilding(r *http.Request, p *identity.Principal, req *buildingRequest) (any, error) {
 	id, err := d.svc.RegisterBuilding(r.Context(), p.Resident, req.Address)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]string{"building": id.String()})
+	return map[string]string{"building": id.String()}, nil
 }
 
-func (d *documentsAPI) buildings(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
+func (d *documentsAPI) buildings(r *http.Request, p *identity.Principal) (any, error) {
 	bs, err := d.svc.Buildings(r.Context(), p.Resident)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
 	out := make([]map[string]string, 0, len(bs))
 	for _, b := range bs {
 		out = append(out, map[string]string{"building": b.ID.String(), "address": b.Address})
 	}
-	writeJSON(w, map[string]any{"buildings": out})
+	return map[string]any{"buildings": out}, nil
 }
 
-func (d *documentsAPI) building(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) building(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	b, err := d.svc.Building(r.Context(), p.Resident, id)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"building": b.ID.String(), "address": b.Address, "occupancies": occupanciesJSON(b.Occupancies)})
+	return map[string]any{"building": b.ID.String(), "address": b.Address, "occupancies": occupanciesJSON(b.Occupancies)}, nil
 }
 
 type occupancyRequest struct {
@@ -241,50 +200,44 @@ type occupancyRequest struct {
 	Relation   string `json:"relation"` // "owner" or "resident"
 }
 
-func (d *documentsAPI) addOccupancy(w http.ResponseWriter, r *http.Request) {
-	ident, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) addOccupancy(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	var req occupancyRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
+	if err := decodeStrict(r, &req); err != nil {
+		return nil, err
 	}
 	rel, err := documents.ParseRelation(req.Relation)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	who, ok := d.lookup(w, r, ident, p, req.Identifier)
-	if !ok {
-		return
+	who, err := d.lookup(r, p, req.Identifier)
+	if err != nil {
+		return nil, err
 	}
-	if err := d.svc.AddOccupancy(r.Context(), p.Resident, id, req.Unit, who, rel); err != nil {
-		d.fail(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, d.svc.AddOccupancy(r.Context(), p.Resident, id, req.Unit, who, rel)
 }
 
 // lookup finds a resident by identifier for an issuer or administrator;
 // anyone else gets 403 first, so the endpoint does not tell residents who
 // is registered.
-func (d *documentsAPI) lookup(w http.ResponseWriter, r *http.Request, ident *identity.Service, p *identity.Principal, identifier string) (identity.ResidentID, bool) {
+func (d *documentsAPI) lookup(r *http.Request, p *identity.Principal, identifier string) (identity.ResidentID, error) {
 	if !p.Roles.Has(identity.RoleDocumentIssuer) && !p.Roles.Has(identity.RoleAdministrator) {
-		problem(w, http.StatusForbidden, "forbidden", "Not permitted", "needs the role document-issuer or administrator")
-		return identity.ResidentID{}, false
+		return identity.ResidentID{}, &problemError{http.StatusForbidden, "forbidden", "Not permitted", "needs the role document-issuer or administrator"}
+	}
+	d.s.ident.mu.RLock()
+	ident := d.s.ident.svc // the service that authenticated p, unless SetIdentity has just removed it
+	d.s.ident.mu.RUnlock()
+	if ident == nil {
+		return identity.ResidentID{}, &problemError{http.StatusNotFound, "no-identity-service", "This server has no identity service", ""}
 	}
 	id, err := ident.Lookup(r.Context(), identifier)
 	if err != nil {
-		problem(w, http.StatusNotFound, "unknown-resident", "No resident has this identifier", "")
-		return id, false
+		return id, &problemError{http.StatusNotFound, "unknown-resident", "No resident has this identifier", ""}
 	}
-	return id, true
+	return id, nil
 }
 
 type draftRequest struct {
@@ -366,180 +319,122 @@ func docsJSON(ds []documents.Document) []documentJSON {
 	return out
 }
 
-func (d *documentsAPI) issue(w http.ResponseWriter, r *http.Request) {
-	ident, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	var req draftRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
-	}
+func (d *documentsAPI) issue(r *http.Request, p *identity.Principal, req *draftRequest) (any, error) {
 	draft, err := req.draft(time.Now())
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
 	if !p.Roles.Has(identity.RoleDocumentIssuer) {
-		problem(w, http.StatusForbidden, "forbidden", "Not permitted", "needs the role document-issuer")
-		return
+		return nil, &problemError{http.StatusForbidden, "forbidden", "Not permitted", "needs the role document-issuer"}
 	}
-	who, ok := d.lookup(w, r, ident, p, req.Recipient)
-	if !ok {
-		return
+	who, err := d.lookup(r, p, req.Recipient)
+	if err != nil {
+		return nil, err
 	}
 	doc, err := d.svc.Issue(r.Context(), p.Resident, who, draft)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, docJSON(doc))
+	return docJSON(doc), nil
 }
 
-func (d *documentsAPI) issueNotice(w http.ResponseWriter, r *http.Request) {
-	d.issueFromDraft(w, r, "recipient: a notice goes to the building's owners", d.svc.IssueToOwners)
+func (d *documentsAPI) issueNotice(r *http.Request, p *identity.Principal) (any, error) {
+	return d.issueFromDraft(r, p, "recipient: a notice goes to the building's owners", d.svc.IssueToOwners)
 }
 
-func (d *documentsAPI) newVersion(w http.ResponseWriter, r *http.Request) {
-	d.issueFromDraft(w, r, "recipient: a new version goes to the same recipients", d.svc.NewVersion)
+func (d *documentsAPI) newVersion(r *http.Request, p *identity.Principal) (any, error) {
+	return d.issueFromDraft(r, p, "recipient: a new version goes to the same recipients", d.svc.NewVersion)
 }
 
 // issueFromDraft serves the requests that issue a document from a draft to
 // recipients the path names (a building's owners, an earlier version's):
 // a recipient in the body is refused with noRecipient.
-func (d *documentsAPI) issueFromDraft(w http.ResponseWriter, r *http.Request, noRecipient string,
-	issue func(context.Context, identity.ResidentID, documents.ID, documents.Draft) (*documents.Document, error)) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) issueFromDraft(r *http.Request, p *identity.Principal, noRecipient string,
+	issue func(context.Context, identity.ResidentID, documents.ID, documents.Draft) (*documents.Document, error)) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	var req draftRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
+	if err := decodeStrict(r, &req); err != nil {
+		return nil, err
 	}
 	if req.Recipient != "" {
-		d.fail(w, errMissing(noRecipient))
-		return
+		return nil, errMissing(noRecipient)
 	}
 	draft, err := req.draft(time.Now())
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
 	doc, err := issue(r.Context(), p.Resident, id, draft)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, docJSON(doc))
+	return docJSON(doc), nil
 }
 
-func (d *documentsAPI) issued(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
+func (d *documentsAPI) issued(r *http.Request, p *identity.Principal) (any, error) {
 	ds, err := d.svc.Issued(r.Context(), p.Resident)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"documents": docsJSON(ds)})
+	return map[string]any{"documents": docsJSON(ds)}, nil
 }
 
 type revokeRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (d *documentsAPI) revoke(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) revoke(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	var req revokeRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
+	if err := decodeStrict(r, &req); err != nil {
+		return nil, err
 	}
 	reason, err := documents.ParseReason(req.Reason)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	if err := d.svc.Revoke(r.Context(), p.Resident, id, reason); err != nil {
-		d.fail(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, d.svc.Revoke(r.Context(), p.Resident, id, reason)
 }
 
-func (d *documentsAPI) erase(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) erase(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := d.svc.Erase(r.Context(), p.Resident, id); err != nil {
-		d.fail(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, d.svc.Erase(r.Context(), p.Resident, id)
 }
 
-func (d *documentsAPI) properties(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
+func (d *documentsAPI) properties(r *http.Request, p *identity.Principal) (any, error) {
 	os, err := d.svc.Properties(r.Context(), p.Resident)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"properties": occupanciesJSON(os)})
+	return map[string]any{"properties": occupanciesJSON(os)}, nil
 }
 
-func (d *documentsAPI) received(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
+func (d *documentsAPI) received(r *http.Request, p *identity.Principal) (any, error) {
 	ds, err := d.svc.Received(r.Context(), p.Resident)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"documents": docsJSON(ds)})
+	return map[string]any{"documents": docsJSON(ds)}, nil
 }
 
-func (d *documentsAPI) get(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) get(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	doc, err := d.svc.Get(r.Context(), p.Resident, id)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, docJSON(doc))
+	return docJSON(doc), nil
 }
 
 // writeFile answers with a document file as an attachment.
@@ -549,13 +444,18 @@ func writeFile(w http.ResponseWriter, f *documents.File, name string) {
 	w.Write(f.Bytes())
 }
 
+// download answers a file, not JSON, so it is not adapted (handle.go).
 func (d *documentsAPI) download(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
+	if !d.ready(w, r) {
+		return
+	}
+	_, p, ok := d.s.principal(w, r)
 	if !ok {
 		return
 	}
-	id, ok := d.pathID(w, r)
-	if !ok {
+	id, err := pathID(r)
+	if err != nil {
+		d.fail(w, err)
 		return
 	}
 	f, err := d.svc.Download(r.Context(), p.Resident, id)
@@ -579,73 +479,53 @@ type shareJSON struct {
 	Revoked *time.Time `json:"revoked,omitempty"`
 }
 
-func (d *documentsAPI) share(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) share(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	var req shareRequest
-	if err := decodeDoc(r, &req); err != nil {
-		d.fail(w, err)
-		return
+	if err := decodeStrict(r, &req); err != nil {
+		return nil, err
 	}
 	if req.TTLSeconds <= 0 || req.TTLSeconds > int64(documents.MaxShareTTL/time.Second) {
-		d.fail(w, errMissing("ttl_seconds: from 1 to "+strconv.FormatInt(int64(documents.MaxShareTTL/time.Second), 10)))
-		return
+		return nil, errMissing("ttl_seconds: from 1 to " + strconv.FormatInt(int64(documents.MaxShareTTL/time.Second), 10))
 	}
 	code, sh, err := d.svc.Share(r.Context(), p.Resident, id, time.Duration(req.TTLSeconds)*time.Second)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, shareJSON{Share: sh.ShareID(), Code: code, Path: "/api/v1/shared/" + code, Created: sh.Created, Expires: sh.Expires})
+	return shareJSON{Share: sh.ShareID(), Code: code, Path: "/api/v1/shared/" + code, Created: sh.Created, Expires: sh.Expires}, nil
 }
 
-func (d *documentsAPI) shares(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) shares(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
 	ss, err := d.svc.Shares(r.Context(), p.Resident, id)
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
 	out := make([]shareJSON, 0, len(ss))
 	for _, sh := range ss {
 		out = append(out, shareJSON{Share: sh.ShareID(), Created: sh.Created, Expires: sh.Expires, Revoked: timePtr(sh.Revoked)})
 	}
-	writeJSON(w, map[string]any{"shares": out})
+	return map[string]any{"shares": out}, nil
 }
 
-func (d *documentsAPI) unshare(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
+func (d *documentsAPI) unshare(r *http.Request, p *identity.Principal) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
 	}
-	id, ok := d.pathID(w, r)
-	if !ok {
-		return
-	}
-	if err := d.svc.Unshare(r.Context(), p.Resident, id, chi.URLParam(r, "share")); err != nil {
-		d.fail(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, d.svc.Unshare(r.Context(), p.Resident, id, chi.URLParam(r, "share"))
 }
 
-// shared needs no login: the code is the authority.
+// shared needs no login: the code is the authority. It answers a file,
+// not JSON, so it is not adapted (handle.go).
 func (d *documentsAPI) shared(w http.ResponseWriter, r *http.Request) {
-	if d.svc == nil {
-		problem(w, http.StatusNotFound, "no-documents-service", "This server has no documents service", "")
+	if !d.ready(w, r) {
 		return
 	}
 	f, err := d.svc.Shared(r.Context(), chi.URLParam(r, "code"))
@@ -676,26 +556,20 @@ func stepOut(s *documents.Step) *stepJSON {
 // membership answers the bearer's proof of being, or not being, among the
 // recipients of a distributed notice, to be checked against the board's
 // doc-distribution entry.
-func (d *documentsAPI) membership(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := d.auth(w, r)
-	if !ok {
-		return
-	}
+func (d *documentsAPI) membership(r *http.Request, p *identity.Principal) (any, error) {
 	series, err := documents.ParseSeries(chi.URLParam(r, "series"))
 	version, verr := strconv.ParseUint(chi.URLParam(r, "version"), 10, 32)
 	if err != nil || verr != nil || version == 0 {
-		problem(w, http.StatusNotFound, "not-found", "No such resource", "")
-		return
+		return nil, documents.ErrNotFound
 	}
 	proof, dist, err := d.svc.Membership(r.Context(), p.Resident, series, uint32(version))
 	if err != nil {
-		d.fail(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{
+	return map[string]any{
 		"series": series.String(), "version": version, "count": dist.Count, "root": hex.EncodeToString(dist.Root[:]),
 		"leaf": hex.EncodeToString(proof.Leaf[:]), "member": proof.Member, "lower": stepOut(proof.Lower), "upper": stepOut(proof.Upper),
-	})
+	}, nil
 }
 
 // verify checks a document file (the request body) against the board the

@@ -26,18 +26,19 @@ import (
 // they answer 404 no-polls-service.
 func (s *Server) pollsRoutes(r chi.Router, svc *polls.Service) {
 	h := &pollsAPI{s: s, svc: svc}
-	r.Get("/polls", h.wrap(h.listPolls))
-	r.Post("/polls", h.wrap(h.createPoll))
-	r.Get("/subjects", h.wrap(h.listSubjects))
-	r.Post("/subjects", h.wrap(h.addSubject))
-	r.Get("/subjects/{kind}/{id}", h.wrap(h.subject))
-	r.Get("/subjects/{kind}/{id}/comments", h.wrap(h.comments))
-	r.Post("/subjects/{kind}/{id}/comments", h.wrap(h.comment))
-	r.Post("/subjects/{kind}/{id}/ratings", h.wrap(h.rate))
-	r.Post("/comments/{id}/hide", h.wrap(h.hide))
-	r.Get("/me/feedback", h.wrap(h.mine))
-	r.Get("/aggregates", h.wrap(h.aggregates))
-	r.Post("/aggregates", h.wrap(h.anchor))
+	c := &city{s: s, ready: h.ready, fail: h.problem}
+	r.Get("/polls", public(c, http.StatusOK, h.listPolls))
+	r.Post("/polls", authedWithBody(c, http.StatusCreated, h.createPoll))
+	r.Get("/subjects", public(c, http.StatusOK, h.listSubjects))
+	r.Post("/subjects", authedWithBody(c, http.StatusCreated, h.addSubject))
+	r.Get("/subjects/{kind}/{id}", public(c, http.StatusOK, h.subject))
+	r.Get("/subjects/{kind}/{id}/comments", public(c, http.StatusOK, h.comments))
+	r.Post("/subjects/{kind}/{id}/comments", authedWithBody(c, http.StatusCreated, h.comment))
+	r.Post("/subjects/{kind}/{id}/ratings", authedWithBody(c, http.StatusCreated, h.rate))
+	r.Post("/comments/{id}/hide", authed(c, http.StatusNoContent, h.hide))
+	r.Get("/me/feedback", authed(c, http.StatusOK, h.mine))
+	r.Get("/aggregates", public(c, http.StatusOK, h.aggregates))
+	r.Post("/aggregates", authed(c, http.StatusCreated, h.anchor)) // 204 if nothing is pending
 }
 
 type pollsAPI struct {
@@ -45,25 +46,21 @@ type pollsAPI struct {
 	svc *polls.Service
 }
 
-func (h *pollsAPI) wrap(f http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if h.svc == nil {
-			problem(w, http.StatusNotFound, "no-polls-service", "This server has no Active Citizen service", "")
-			return
-		}
-		f(w, r)
+// ready refuses every request without a service.
+func (h *pollsAPI) ready(w http.ResponseWriter, r *http.Request) bool {
+	if h.svc == nil {
+		problem(w, http.StatusNotFound, "no-polls-service", "This server has no Active Citizen service", "")
+		return false
 	}
+	return true
 }
 
 // problem maps the service's errors; only the rule broken is answered.
 func (h *pollsAPI) problem(w http.ResponseWriter, err error) {
+	if bodyProblem(w, err) {
+		return
+	}
 	switch {
-	case errors.Is(err, errTooLarge):
-		problem(w, http.StatusRequestEntityTooLarge, "request-too-large", "The request body is too large", err.Error())
-	case errors.Is(err, errContentType):
-		problem(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body must be application/json", err.Error())
-	case errors.Is(err, errBadJSON):
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.Is(err, polls.ErrInvalidPoll):
 		problem(w, http.StatusBadRequest, "invalid-poll", "Invalid poll", err.Error())
 	case errors.Is(err, polls.ErrInvalid):
@@ -104,35 +101,24 @@ type pollResponse struct {
 	Subject     string `json:"subject"`
 }
 
-func (h *pollsAPI) createPoll(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req pollRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *pollsAPI) createPoll(r *http.Request, p *identity.Principal, req *pollRequest) (any, error) {
 	m, err := h.svc.CreatePoll(r.Context(), p.Resident, &polls.Spec{ID: req.ID, Question: req.Question, Options: req.Options,
 		Kind: voting.ContestKind(req.Kind), Max: req.Max, Opens: req.Opens, Closes: req.Closes})
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	fp, _ := m.Fingerprint()
 	topic := m.Topic()
-	writeCreated(w, pollResponse{ID: m.ID, Fingerprint: hex.EncodeToString(fp[:]), Topic: hex.EncodeToString(topic[:]),
-		Subject: polls.SubjectPoll + "/" + m.ID})
+	return pollResponse{ID: m.ID, Fingerprint: hex.EncodeToString(fp[:]), Topic: hex.EncodeToString(topic[:]),
+		Subject: polls.SubjectPoll + "/" + m.ID}, nil
 }
 
-func (h *pollsAPI) listPolls(w http.ResponseWriter, r *http.Request) {
+func (h *pollsAPI) listPolls(r *http.Request) (any, error) {
 	subs, err := h.svc.Subjects(r.Context(), polls.SubjectPoll+"/")
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"subjects": orEmpty(subs)})
+	return map[string]any{"subjects": orEmpty(subs)}, nil
 }
 
 func orEmpty[T any](v []T) []T {
@@ -142,23 +128,21 @@ func orEmpty[T any](v []T) []T {
 	return v
 }
 
-func (h *pollsAPI) listSubjects(w http.ResponseWriter, r *http.Request) {
+func (h *pollsAPI) listSubjects(r *http.Request) (any, error) {
 	kind := r.URL.Query().Get("kind")
 	switch kind {
 	case "", polls.SubjectPoll, polls.SubjectProject, polls.SubjectActivity:
 	default:
-		problem(w, http.StatusBadRequest, "invalid-query", "Invalid query", "kind: poll, project or activity")
-		return
+		return nil, &problemError{http.StatusBadRequest, "invalid-query", "Invalid query", "kind: poll, project or activity"}
 	}
 	if kind != "" {
 		kind += "/"
 	}
 	subs, err := h.svc.Subjects(r.Context(), kind)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"subjects": orEmpty(subs)})
+	return map[string]any{"subjects": orEmpty(subs)}, nil
 }
 
 type subjectRequest struct {
@@ -166,21 +150,11 @@ type subjectRequest struct {
 	Title   voting.Text `json:"title"`
 }
 
-func (h *pollsAPI) addSubject(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req subjectRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *pollsAPI) addSubject(r *http.Request, p *identity.Principal, req *subjectRequest) (any, error) {
 	if err := h.svc.AddSubject(r.Context(), p.Resident, req.Subject, req.Title); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]string{"subject": req.Subject})
+	return map[string]string{"subject": req.Subject}, nil
 }
 
 // subjectName is the URL's subject, "kind/id"; a malformed one is
@@ -194,97 +168,66 @@ type subjectResponse struct {
 	Summary *polls.Summary `json:"summary"`
 }
 
-func (h *pollsAPI) subject(w http.ResponseWriter, r *http.Request) {
+func (h *pollsAPI) subject(r *http.Request) (any, error) {
 	sub, err := h.svc.Subject(r.Context(), subjectName(r))
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	sum, err := h.svc.Summarize(r.Context(), sub.Name)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, subjectResponse{Subject: *sub, Summary: sum})
+	return subjectResponse{Subject: *sub, Summary: sum}, nil
 }
 
-func (h *pollsAPI) comments(w http.ResponseWriter, r *http.Request) {
+func (h *pollsAPI) comments(r *http.Request) (any, error) {
 	cs, err := h.svc.Comments(r.Context(), subjectName(r))
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"comments": cs})
+	return map[string]any{"comments": cs}, nil
 }
 
 type commentRequest struct {
 	Text string `json:"text"`
 }
 
-func (h *pollsAPI) comment(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req commentRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *pollsAPI) comment(r *http.Request, p *identity.Principal, req *commentRequest) (any, error) {
 	id, err := h.svc.Comment(r.Context(), p.Resident, subjectName(r), req.Text)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]any{"id": id})
+	return map[string]any{"id": id}, nil
 }
 
 type ratingRequest struct {
 	Rating int `json:"rating"`
 }
 
-func (h *pollsAPI) rate(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req ratingRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *pollsAPI) rate(r *http.Request, p *identity.Principal, req *ratingRequest) (any, error) {
 	id, err := h.svc.Rate(r.Context(), p.Resident, subjectName(r), req.Rating)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]any{"id": id})
+	return map[string]any{"id": id}, nil
 }
 
 type hideRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h *pollsAPI) hide(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+// hide reads the comment id before the body: a malformed id is no such
+// comment, whatever the body.
+func (h *pollsAPI) hide(r *http.Request, p *identity.Principal) (any, error) {
 	id, err := strconv.ParseUint(chi.URLParam(r, "id"), 10, 63)
 	if err != nil {
-		problem(w, http.StatusNotFound, "not-found", "No such subject or comment", "")
-		return
+		return nil, polls.ErrNotFound
 	}
 	var req hideRequest
 	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	if err := h.svc.Hide(r.Context(), p.Resident, id, req.Reason); err != nil {
-		h.problem(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	return nil, h.svc.Hide(r.Context(), p.Resident, id, req.Reason)
 }
 
 // feedbackItem is one of the bearer's items; salt and proof let them
@@ -303,15 +246,10 @@ type feedbackItem struct {
 	Proof   string    `json:"proof,omitempty"` // the inclusion proof, hex
 }
 
-func (h *pollsAPI) mine(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *pollsAPI) mine(r *http.Request, p *identity.Principal) (any, error) {
 	items, err := h.svc.Mine(r.Context(), p.Resident)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	out := make([]feedbackItem, 0, len(items))
 	for _, it := range items {
@@ -323,7 +261,7 @@ func (h *pollsAPI) mine(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, f)
 	}
-	writeJSON(w, map[string]any{"items": out})
+	return map[string]any{"items": out}, nil
 }
 
 type aggregateRow struct {
@@ -359,17 +297,15 @@ func aggregateJSON(a *polls.Posted) aggregateInfo {
 
 // aggregates serves the aggregates as the board has them, and the totals
 // they add up to: what anyone recomputes from the chain.
-func (h *pollsAPI) aggregates(w http.ResponseWriter, r *http.Request) {
+func (h *pollsAPI) aggregates(r *http.Request) (any, error) {
 	poster, ok := h.svc.Poster()
 	if !ok {
-		h.problem(w, polls.ErrNoBoard)
-		return
+		return nil, polls.ErrNoBoard
 	}
 	aggs, err := polls.ReadAggregates(r.Context(), h.s.Board, poster)
 	if err != nil {
 		h.s.Log.Error("reading the aggregates", "err", err)
-		problem(w, http.StatusBadGateway, "board-error", "The aggregates could not be read from the board", "")
-		return
+		return nil, &problemError{http.StatusBadGateway, "board-error", "The aggregates could not be read from the board", ""}
 	}
 	out := struct {
 		Topic      string          `json:"topic"`
@@ -383,29 +319,18 @@ func (h *pollsAPI) aggregates(w http.ResponseWriter, r *http.Request) {
 	for _, t := range polls.Totals(aggs) {
 		out.Totals = append(out.Totals, totalInfo{Kind: t.Kind.String(), Subject: t.Subject, Count: t.Count, Sum: t.Sum, Average: t.Average()})
 	}
-	writeJSON(w, out)
+	return out, nil
 }
 
-// anchor posts the pending items as the next batch; moderators only.
-func (h *pollsAPI) anchor(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	if !p.Roles.Has(identityModerator) {
-		problem(w, http.StatusForbidden, "forbidden", "You may not do this", "the moderator role is needed")
-		return
+// anchor posts the pending items as the next batch; moderators only. With
+// nothing pending it answers nil: 204.
+func (h *pollsAPI) anchor(r *http.Request, p *identity.Principal) (any, error) {
+	if !p.Roles.Has(identity.RoleModerator) {
+		return nil, &problemError{http.StatusForbidden, "forbidden", "You may not do this", "the moderator role is needed"}
 	}
 	a, err := h.svc.Anchor(r.Context())
-	if err != nil {
-		h.problem(w, err)
-		return
+	if err != nil || a == nil {
+		return nil, err
 	}
-	if a == nil {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeCreated(w, aggregateJSON(a))
+	return aggregateJSON(a), nil
 }
-
-const identityModerator = identity.RoleModerator

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/veche/veche/bulletin"
+	"github.com/veche/veche/services/identity"
 	"github.com/veche/veche/services/stalls"
 )
 
@@ -27,19 +29,20 @@ import (
 // answer 404 no-stalls-service.
 func (s *Server) stallsRoutes(r chi.Router, svc *stalls.Service) {
 	h := &stallsAPI{s: s, svc: svc}
-	r.Post("/stalls/seasons", h.wrap(h.create))
-	r.Get("/stalls/seasons/{season}", h.wrap(h.season))
-	r.Post("/stalls/seasons/{season}/markets", h.wrap(h.addMarket))
-	r.Post("/stalls/seasons/{season}/stalls", h.wrap(h.addStalls))
-	r.Post("/stalls/seasons/{season}/publish", h.wrap(h.publish))
-	r.Get("/stalls/seasons/{season}/me", h.wrap(h.me))
-	r.Get("/stalls/seasons/{season}/bids", h.wrap(h.bids))
-	r.Post("/stalls/seasons/{season}/bids", h.wrap(h.bid))
-	r.Get("/stalls/seasons/{season}/bids/mine", h.wrap(h.myBids))
-	r.Post("/stalls/seasons/{season}/decryptions", h.wrap(h.decryption))
-	r.Get("/stalls/seasons/{season}/allocation", h.wrap(h.allocation))
-	r.Post("/stalls/seasons/{season}/allocation", h.wrap(h.allocate))
-	r.Get("/stalls/seasons/{season}/allocation/mine", h.wrap(h.myAwards))
+	c := &city{s: s, ready: h.ready, fail: h.problem}
+	r.Post("/stalls/seasons", authedWithBody(c, http.StatusCreated, h.create))
+	r.Get("/stalls/seasons/{season}", public(c, http.StatusOK, h.season))
+	r.Post("/stalls/seasons/{season}/markets", authedWithBody(c, http.StatusCreated, h.addMarket))
+	r.Post("/stalls/seasons/{season}/stalls", authedWithBody(c, http.StatusCreated, h.addStalls))
+	r.Post("/stalls/seasons/{season}/publish", authed(c, http.StatusOK, h.publish))
+	r.Get("/stalls/seasons/{season}/me", authed(c, http.StatusOK, h.me))
+	r.Get("/stalls/seasons/{season}/bids", public(c, http.StatusOK, h.bids))
+	r.Post("/stalls/seasons/{season}/bids", authedWithBody(c, http.StatusCreated, h.bid))
+	r.Get("/stalls/seasons/{season}/bids/mine", authed(c, http.StatusOK, h.myBids))
+	r.With(withBodyLimit(MaxDecryptionBody)).Post("/stalls/seasons/{season}/decryptions", authed(c, http.StatusCreated, h.decryption))
+	r.Get("/stalls/seasons/{season}/allocation", public(c, http.StatusOK, h.allocation))
+	r.Post("/stalls/seasons/{season}/allocation", authed(c, http.StatusOK, h.allocate))
+	r.Get("/stalls/seasons/{season}/allocation/mine", authed(c, http.StatusOK, h.myAwards))
 }
 
 type stallsAPI struct {
@@ -47,29 +50,26 @@ type stallsAPI struct {
 	svc *stalls.Service
 }
 
-func (h *stallsAPI) wrap(f http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if h.svc == nil {
-			problem(w, http.StatusNotFound, "no-stalls-service", "This server has no stall allocation service", "")
-			return
-		}
-		if id := chi.URLParam(r, "season"); id != "" && !stalls.ValidSeasonID(id) {
-			problem(w, http.StatusNotFound, "unknown-season", "No such season", "")
-			return
-		}
-		f(w, r)
+// ready refuses every request without a service, and one whose path names
+// a season id that cannot exist.
+func (h *stallsAPI) ready(w http.ResponseWriter, r *http.Request) bool {
+	if h.svc == nil {
+		problem(w, http.StatusNotFound, "no-stalls-service", "This server has no stall allocation service", "")
+		return false
 	}
+	if id := chi.URLParam(r, "season"); id != "" && !stalls.ValidSeasonID(id) {
+		problem(w, http.StatusNotFound, "unknown-season", "No such season", "")
+		return false
+	}
+	return true
 }
 
 // problem maps the service's errors; only the rule broken is answered.
 func (h *stallsAPI) problem(w http.ResponseWriter, err error) {
+	if bodyProblem(w, err) {
+		return
+	}
 	switch {
-	case errors.Is(err, errTooLarge):
-		problem(w, http.StatusRequestEntityTooLarge, "request-too-large", "The request body is too large", err.Error())
-	case errors.Is(err, errContentType):
-		problem(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body must be application/json", err.Error())
-	case errors.Is(err, errBadJSON):
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.Is(err, stalls.ErrMalformed):
 		problem(w, http.StatusBadRequest, "malformed-bid", "Malformed encoding", err.Error())
 	case errors.Is(err, stalls.ErrInvalid):
@@ -107,49 +107,28 @@ func decodeHex(field, s string) ([]byte, error) {
 	return b, nil
 }
 
-func (h *stallsAPI) create(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req seasonRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *stallsAPI) create(r *http.Request, p *identity.Principal, req *seasonRequest) (any, error) {
 	t, err := decodeHex("trustees", req.Trustees)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	if err := h.svc.CreateSeason(r.Context(), p.Resident, stalls.Draft{ID: req.ID, Opens: req.Opens, Closes: req.Closes, Cap: req.Cap, Trustees: t}); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	topic := stalls.Topic(req.ID)
-	writeCreated(w, map[string]string{"id": req.ID, "topic": hex.EncodeToString(topic[:])})
+	return map[string]string{"id": req.ID, "topic": hex.EncodeToString(topic[:])}, nil
 }
 
 type marketRequest struct {
 	Name string `json:"name"`
 }
 
-func (h *stallsAPI) addMarket(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req marketRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *stallsAPI) addMarket(r *http.Request, p *identity.Principal, req *marketRequest) (any, error) {
 	i, err := h.svc.AddMarket(r.Context(), p.Resident, chi.URLParam(r, "season"), req.Name)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]int{"market": i})
+	return map[string]int{"market": i}, nil
 }
 
 type stallJSON struct {
@@ -164,44 +143,28 @@ type stallsRequest struct {
 	Stalls []stallJSON `json:"stalls"`
 }
 
-func (h *stallsAPI) addStalls(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req stallsRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *stallsAPI) addStalls(r *http.Request, p *identity.Principal, req *stallsRequest) (any, error) {
 	if len(req.Stalls) == 0 {
-		h.problem(w, errMissing("stalls: at least one"))
-		return
+		return nil, errMissing("stalls: at least one")
 	}
 	ss := make([]stalls.Stall, len(req.Stalls))
 	for i, st := range req.Stalls {
 		ss[i] = stalls.Stall(st)
 	}
 	if err := h.svc.AddStalls(r.Context(), p.Resident, chi.URLParam(r, "season"), ss); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]int{"added": len(ss)})
+	return map[string]int{"added": len(ss)}, nil
 }
 
-func (h *stallsAPI) publish(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *stallsAPI) publish(r *http.Request, p *identity.Principal) (any, error) {
 	id := chi.URLParam(r, "season")
 	seq, err := h.svc.Publish(r.Context(), p.Resident, id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	topic := stalls.Topic(id)
-	writeJSON(w, map[string]any{"id": id, "topic": hex.EncodeToString(topic[:]), "seq": seq})
+	return map[string]any{"id": id, "topic": hex.EncodeToString(topic[:]), "seq": seq}, nil
 }
 
 type seasonResponse struct {
@@ -220,12 +183,11 @@ type seasonResponse struct {
 	Market           string      `json:"market"` // the market entry's payload, hex: clients seal bids against it
 }
 
-func (h *stallsAPI) season(w http.ResponseWriter, r *http.Request) {
+func (h *stallsAPI) season(r *http.Request) (any, error) {
 	id := chi.URLParam(r, "season")
 	s, err := h.svc.Season(r.Context(), id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	raw, _ := s.Bytes()
 	topic, fp := stalls.Topic(id), stalls.Fingerprint(id)
@@ -239,113 +201,103 @@ func (h *stallsAPI) season(w http.ResponseWriter, r *http.Request) {
 	for _, v := range s.Trustees.VerificationKeys {
 		out.VerificationKeys = append(out.VerificationKeys, hex.EncodeToString(v.Bytes()))
 	}
-	writeJSON(w, out)
+	return out, nil
 }
 
-func (h *stallsAPI) me(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *stallsAPI) me(r *http.Request, p *identity.Principal) (any, error) {
 	id := chi.URLParam(r, "season")
 	if _, err := h.svc.Season(r.Context(), id); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	b, err := h.svc.Bidder(r.Context(), p.Resident, id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]string{"season": id, "bidder": hex.EncodeToString(b[:])})
+	return map[string]string{"season": id, "bidder": hex.EncodeToString(b[:])}, nil
 }
 
 type bidRequest struct {
 	Bid string `json:"bid"` // hex of the sealed bid (docs/spec/stalls.md)
 }
 
-func (h *stallsAPI) bid(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
-	var req bidRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
-	}
+func (h *stallsAPI) bid(r *http.Request, p *identity.Principal, req *bidRequest) (any, error) {
 	b, err := decodeHex("bid", req.Bid)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	info, err := h.svc.Bid(r.Context(), p.Resident, chi.URLParam(r, "season"), b)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, info)
+	return info, nil
 }
 
-func (h *stallsAPI) myBids(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *stallsAPI) myBids(r *http.Request, p *identity.Principal) (any, error) {
 	bids, err := h.svc.MyBids(r.Context(), p.Resident, chi.URLParam(r, "season"))
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, map[string]any{"bids": orEmpty(bids)})
+	return map[string]any{"bids": orEmpty(bids)}, nil
 }
 
 // bids answers the counted sealed bids as the board has them, for trustees
 // and observers.
-func (h *stallsAPI) bids(w http.ResponseWriter, r *http.Request) {
+func (h *stallsAPI) bids(r *http.Request) (any, error) {
 	id := chi.URLParam(r, "season")
 	if _, err := h.svc.Season(r.Context(), id); err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	bids, err := h.svc.Counted(r.Context(), id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	out := make([]string, len(bids))
 	for i, b := range bids {
 		out[i] = hex.EncodeToString(b.Bytes())
 	}
 	hash := stalls.BidsHash(id, bids)
-	writeJSON(w, map[string]any{"season": id, "count": len(bids), "bids_hash": hex.EncodeToString(hash[:]), "bids": out})
+	return map[string]any{"season": id, "count": len(bids), "bids_hash": hex.EncodeToString(hash[:]), "bids": out}, nil
 }
+
+// MaxDecryptionBody is the largest body of POST
+// /stalls/seasons/{season}/decryptions, the one route whose body may be
+// over MaxBody: a trustee's partial decryption of every counted bid. The
+// bid-decryption payload for N bids is 1 + 4 + 32 (version, count, bids
+// hash) + 8 + 32·N + 96 (crypto/threshold's encoding) = 141 + 32·N bytes,
+// hex-encoded in {"decryption":"..."}: 2·(141 + 32·N) + 17 = 299 + 64·N
+// bytes, 1,280,299 for the 20,000 bids of a season (docs/spec/stalls.md,
+// section 10). The limit takes 65,536 bids (4,194,603 bytes) with 3,797
+// bytes to spare: 64·65,536 + 4,096 = 4,198,400 bytes (4 MiB + 4 KiB).
+const MaxDecryptionBody = 64*65536 + 4096
 
 type decryptionRequest struct {
 	Decryption string `json:"decryption"` // hex of the bid-decryption payload
 }
 
-func (h *stallsAPI) decryption(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
+// decryption accepts a trustee's partial decryption of the counted bids.
+// Its body may be up to MaxDecryptionBody, so the role is checked before
+// the body is read: nobody else makes the server read that much.
+func (h *stallsAPI) decryption(r *http.Request, p *identity.Principal) (any, error) {
+	if !p.Roles.Has(identity.RoleTrustee) {
+		return nil, fmt.Errorf("%w: the role %s is needed", stalls.ErrForbidden, identity.RoleTrustee)
+	}
+	id := chi.URLParam(r, "season")
+	if _, err := h.svc.Season(r.Context(), id); err != nil {
+		return nil, err
 	}
 	var req decryptionRequest
-	if err := decodeStrict(r, &req); err != nil {
-		h.problem(w, err)
-		return
+	if err := decodeStrictUpTo(r, &req, MaxDecryptionBody); err != nil {
+		return nil, err
 	}
 	b, err := decodeHex("decryption", req.Decryption)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	seq, err := h.svc.SubmitDecryption(r.Context(), p.Resident, chi.URLParam(r, "season"), b)
+	seq, err := h.svc.SubmitDecryption(r.Context(), p.Resident, id, b)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	writeCreated(w, map[string]uint64{"seq": seq})
+	return map[string]uint64{"seq": seq}, nil
 }
 
 type awardJSON struct {
@@ -364,11 +316,10 @@ type allocationResponse struct {
 	Awards   []awardJSON `json:"awards"`
 }
 
-func (h *stallsAPI) writeAllocation(w http.ResponseWriter, r *http.Request, id string, a *stalls.Allocation, seq uint64) {
+func (h *stallsAPI) allocationJSON(r *http.Request, id string, a *stalls.Allocation, seq uint64) (any, error) {
 	s, err := h.svc.Season(r.Context(), id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	hash := bulletin.Keccak256(a.Bytes())
 	out := allocationResponse{Season: id, Seq: seq, BidsHash: hex.EncodeToString(a.BidsHash[:]), Seed: hex.EncodeToString(a.Seed[:]),
@@ -376,52 +327,40 @@ func (h *stallsAPI) writeAllocation(w http.ResponseWriter, r *http.Request, id s
 	for _, aw := range a.Awards {
 		out.Awards = append(out.Awards, awardJSON{Stall: s.Stalls[aw.Stall].ID, Bidder: hex.EncodeToString(aw.Bidder[:]), Amount: aw.Amount})
 	}
-	writeJSON(w, out)
+	return out, nil
 }
 
-func (h *stallsAPI) allocation(w http.ResponseWriter, r *http.Request) {
+func (h *stallsAPI) allocation(r *http.Request) (any, error) {
 	id := chi.URLParam(r, "season")
 	a, seq, err := h.svc.Allocation(r.Context(), id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	h.writeAllocation(w, r, id, a, seq)
+	return h.allocationJSON(r, id, a, seq)
 }
 
-func (h *stallsAPI) allocate(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *stallsAPI) allocate(r *http.Request, p *identity.Principal) (any, error) {
 	id := chi.URLParam(r, "season")
 	a, seq, err := h.svc.Allocate(r.Context(), p.Resident, id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
-	h.writeAllocation(w, r, id, a, seq)
+	return h.allocationJSON(r, id, a, seq)
 }
 
-func (h *stallsAPI) myAwards(w http.ResponseWriter, r *http.Request) {
-	_, p, ok := h.s.principal(w, r)
-	if !ok {
-		return
-	}
+func (h *stallsAPI) myAwards(r *http.Request, p *identity.Principal) (any, error) {
 	id := chi.URLParam(r, "season")
 	awards, err := h.svc.MyAwards(r.Context(), p.Resident, id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	s, err := h.svc.Season(r.Context(), id)
 	if err != nil {
-		h.problem(w, err)
-		return
+		return nil, err
 	}
 	out := []awardJSON{}
 	for _, aw := range awards {
 		out = append(out, awardJSON{Stall: s.Stalls[aw.Stall].ID, Bidder: hex.EncodeToString(aw.Bidder[:]), Amount: aw.Amount})
 	}
-	writeJSON(w, map[string]any{"season": id, "awards": out})
+	return map[string]any{"season": id, "awards": out}, nil
 }

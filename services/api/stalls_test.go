@@ -3,11 +3,19 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
+	"flag"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,7 +89,8 @@ func newStallsEnv(t *testing.T, dbURL string) *stallsEnv {
 		}
 		e.tokens[name] = tok.Access
 	}
-	keys, pub, err := stalls.Ceremony(nil, "summer-2027", 2, 2)
+	// A fixed key, so that the bids in testdata/ stay sealed to it.
+	keys, pub, err := stalls.Ceremony(rand.NewChaCha8([32]byte{'s', 't', 'a', 'l', 'l', 's'}), "summer-2027", 2, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,4 +300,202 @@ func withStall(b *stalls.SealedBid, stall uint32) *stalls.SealedBid {
 	c := *b
 	c.Stall = stall
 	return &c
+}
+
+// TestStallsAPIAcceptsADecryptionOverTheGeneralBodyLimit runs a season
+// with the fewest bids whose decryption body is over MaxBody (4,092: 64
+// bytes of body a bid) through the API to its allocation; the limit of
+// the decryption route is MaxDecryptionBody, and only a trustee's body is
+// read at all. Two bids come from sellers through the API; the other 4,090
+// (testdata/stalls-4090-bids.bin) are posted to the board as the service
+// posts bids: sealing them here would take 17 s of CPU under -race, and
+// the server checks every proof when it counts them.
+func TestStallsAPIAcceptsADecryptionOverTheGeneralBodyLimit(t *testing.T) {
+	e := newStallsEnv(t, storetest.SQLiteURL(t))
+	s := e.setUp(t)
+	path := "/stalls/seasons/" + s.ID
+	ctx := context.Background()
+
+	e.clock.Advance(stallsOpens.Sub(e.clock.Now()))
+	e.call(t, "POST", path+"/bids", "alice", bidBody(e.sealFor(t, s, "alice", "D-1", 60000))).decode(t, 201, nil)
+	e.call(t, "POST", path+"/bids", "bob", bidBody(e.sealFor(t, s, "bob", "D-2", 35000))).decode(t, 201, nil)
+	const bids = 4092
+	if _, err := e.board.As(bulletin.Address{0x57}).AppendBatch(ctx, stalls.Topic(s.ID), manyBids(t, s, bids-2)); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(stallsCloses.Sub(e.clock.Now()))
+
+	var counted struct {
+		Count int      `json:"count"`
+		Bids  []string `json:"bids"`
+	}
+	e.call(t, "GET", path+"/bids", "", "").decode(t, 200, &counted)
+	if counted.Count != bids || len(counted.Bids) != bids {
+		t.Fatalf("%d counted bids, want %d (if the season changed, run go test -run %s -%s)", counted.Count, bids, t.Name(), updateBidsFlag)
+	}
+	sealed := make([]*stalls.SealedBid, len(counted.Bids))
+	for i, h := range counted.Bids {
+		raw, _ := hex.DecodeString(h)
+		b, err := stalls.ParseSealedBid(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed[i] = b
+	}
+	body := make([]string, 2)
+	for j := range body {
+		d, err := stalls.PartialDecrypt(nil, s, e.keys[j], sealed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body[j] = `{"decryption":"` + hex.EncodeToString(d.Bytes()) + `"}`
+	}
+	if n := len(body[0]); n <= MaxBody || n-64 > MaxBody {
+		t.Fatalf("a decryption of %d bids is %d bytes: not the fewest bids over MaxBody (%d)", bids, n, MaxBody)
+	}
+
+	// Nobody but a trustee gets the server to read it: with "Expect:
+	// 100-continue" the client sends the body only when the server asks.
+	for who, want := range map[string]int{"alice": 403, "operator": 403, "resident": 403, "": 401} {
+		r, sent := e.sendCounting(t, path+"/decryptions", who, body[0])
+		if r.status != want || sent != 0 {
+			t.Errorf("%q: status %d after %d bytes of the body were sent, want %d after none: %s", who, r.status, sent, want, r.body)
+		}
+	}
+	over := `{"decryption":"` + strings.Repeat("0", MaxDecryptionBody+1-17) + `"}`
+	e.call(t, "POST", path+"/decryptions", "trustee1", over).want(t, 413, "request-too-large")
+	atLimit := `{"decryption": "` + strings.Repeat("0", MaxDecryptionBody-18) + `"}` // read and parsed: not a decryption
+	e.call(t, "POST", path+"/decryptions", "trustee1", atLimit).want(t, 400, "malformed-bid")
+	e.call(t, "POST", path+"/decryptions", "trustee1", body[0][:MaxBody]).want(t, 400, "malformed-request")
+
+	r, sent := e.sendCounting(t, path+"/decryptions", "trustee1", body[0])
+	if r.status != 201 || sent != int64(len(body[0])) {
+		t.Fatalf("trustee 1: status %d after %d of %d bytes: %s", r.status, sent, len(body[0]), r.body)
+	}
+	e.call(t, "POST", path+"/decryptions", "trustee2", body[1]).decode(t, 201, nil)
+
+	// The sellers' bids are the highest: they win, the 4,090 others lose.
+	var alloc allocationResponse
+	e.call(t, "POST", path+"/allocation", "operator", "").decode(t, 200, &alloc)
+	if alloc.Valid != bids || len(alloc.Awards) != 2 {
+		t.Fatalf("allocation: %d valid bids, awards %+v", alloc.Valid, alloc.Awards)
+	}
+	for who, want := range map[string]awardJSON{"alice": {Stall: "D-1", Amount: 60000}, "bob": {Stall: "D-2", Amount: 35000}} {
+		var mine struct {
+			Awards []awardJSON `json:"awards"`
+		}
+		e.call(t, "GET", path+"/allocation/mine", who, "").decode(t, 200, &mine)
+		if len(mine.Awards) != 1 || mine.Awards[0].Stall != want.Stall || mine.Awards[0].Amount != want.Amount {
+			t.Errorf("%s won %+v, want %+v", who, mine.Awards, want)
+		}
+	}
+}
+
+const updateBidsFlag = "update-stalls-bids"
+
+var updateBids = flag.Bool(updateBidsFlag, false, "seal testdata/stalls-4090-bids.bin again")
+
+// manyBids returns n sealed bids of season s as board messages, by
+// made-up bidders, alternately for D-1 and D-2, each under the sellers'
+// bids of the test above: from testdata/stalls-4090-bids.bin (n bid
+// encodings of stalls.SealedBid.Bytes, 165 bytes each), sealed again and
+// written with -update-stalls-bids.
+func manyBids(t *testing.T, s *stalls.Season, n int) []bulletin.Message {
+	t.Helper()
+	const size = 165
+	file := fmt.Sprintf("testdata/stalls-%d-bids.bin", n)
+	if *updateBids {
+		var b []byte
+		for _, bid := range sealMany(t, s, n) {
+			b = append(b, bid.Bytes()...)
+		}
+		if err := os.WriteFile(file, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil || len(b) != n*size {
+		t.Fatalf("%s: %d bytes, %v (run go test -run %s -%s)", file, len(b), err, t.Name(), updateBidsFlag)
+	}
+	msgs := make([]bulletin.Message, n)
+	for i := range msgs {
+		msgs[i] = bulletin.Message{Kind: bulletin.KindSealedBid, Payload: b[i*size : (i+1)*size]}
+	}
+	return msgs
+}
+
+// sealMany seals the bids of manyBids on all cores.
+func sealMany(t *testing.T, s *stalls.Season, n int) []*stalls.SealedBid {
+	t.Helper()
+	bids := make([]*stalls.SealedBid, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				var bidder stalls.Bidder
+				binary.BigEndian.PutUint64(bidder[:], uint64(i)+1)
+				stall, amount := uint32(i%2), uint64(50000+i%9000) // D-1: reserve 50000, alice bids 60000
+				if stall == 1 {
+					amount = uint64(30000 + i%4000) // D-2: reserve 30000, bob bids 35000
+				}
+				bids[i], errs[i] = stalls.EncryptBid(nil, s, stall, bidder, amount)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bids
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// sendCounting posts body as the named resident ("" for none) with
+// "Expect: 100-continue", so that the client sends the body only if the
+// server starts reading it, and returns the response and how many bytes
+// of the body were sent.
+func (e *stallsEnv) sendCounting(t *testing.T, path, who, body string) (response, int64) {
+	t.Helper()
+	cr := &countingReader{r: strings.NewReader(body)}
+	req, err := http.NewRequest("POST", e.url+path, cr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	if tok := e.tokens[who]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	// The client waits for the server's answer however slow it is; it
+	// would send the body after ExpectContinueTimeout without one.
+	tr := &http.Transport{ExpectContinueTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}, cr.n.Load()
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // MaxBody is the largest request body the API reads: a ballot of the
-// largest manifest, base64-encoded, fits with room to spare.
+// largest manifest, base64-encoded, fits with room to spare. One route
+// takes more (MaxDecryptionBody, stalls.go).
 const MaxBody = 256 << 10
 
 // maxDepth bounds the nesting of a request document.
@@ -28,15 +29,22 @@ var errBadJSON = errors.New("malformed JSON")
 // decoder would accept "Ballot" for "ballot"), unknown fields, trailing
 // data, and a content type other than application/json.
 func decodeStrict(r *http.Request, v any) error {
+	return decodeStrictUpTo(r, v, MaxBody)
+}
+
+// decodeStrictUpTo is decodeStrict for a route whose bodies may be up to
+// limit bytes; the route's middleware must let that much through
+// (withBodyLimit).
+func decodeStrictUpTo(r *http.Request, v any, limit int) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
 		return fmt.Errorf("%w: content type %q, want application/json", errContentType, ct)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
 		return fmt.Errorf("%w: reading the body: %v", errBadJSON, err)
 	}
-	if len(body) > MaxBody {
-		return errTooLarge
+	if len(body) > limit {
+		return tooLargeError{limit}
 	}
 	if err := checkKeys(body, fieldNames(v)); err != nil {
 		return err
@@ -52,6 +60,35 @@ func decodeStrict(r *http.Request, v any) error {
 	return nil
 }
 
+// A limitedBody is a request body cut by http.MaxBytesReader (api.go's
+// middleware cuts every body at MaxBody+1) that keeps the body it cuts,
+// so that a route taking larger bodies can set its own limit before
+// anything is read (withBodyLimit).
+type limitedBody struct {
+	io.ReadCloser               // the body cut at the limit
+	uncut         io.ReadCloser // the request's own body
+}
+
+// limitBody returns body cut at limit+1 bytes: a reader of limit+1 bytes
+// learns that the body is over the limit without an error from the cut.
+func limitBody(w http.ResponseWriter, body io.ReadCloser, limit int64) io.ReadCloser {
+	return &limitedBody{ReadCloser: http.MaxBytesReader(w, body, limit+1), uncut: body}
+}
+
+// withBodyLimit is the middleware of a route whose bodies may be up to
+// limit bytes instead of MaxBody; the route decodes them with
+// decodeStrictUpTo and the same limit.
+func withBodyLimit(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if b, ok := r.Body.(*limitedBody); ok {
+				r.Body = limitBody(w, b.uncut, limit)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 // isJSON reports whether content type ct is application/json (with
 // parameters, such as charset, or not).
 func isJSON(ct string) bool {
@@ -59,7 +96,24 @@ func isJSON(ct string) bool {
 	return err == nil && mt == "application/json"
 }
 
-var errTooLarge = fmt.Errorf("%w: the body is over %d bytes", errBadJSON, MaxBody)
+// errTooLarge is the error of a body over MaxBody. Every tooLargeError,
+// whatever its route's limit, is errTooLarge for errors.Is, and every one
+// wraps errBadJSON.
+var errTooLarge error = tooLargeError{MaxBody}
+
+// A tooLargeError is a request body over its route's limit of bytes.
+type tooLargeError struct{ limit int }
+
+func (e tooLargeError) Error() string {
+	return fmt.Sprintf("%v: the body is over %d bytes", errBadJSON, e.limit)
+}
+
+func (e tooLargeError) Unwrap() error { return errBadJSON }
+
+func (e tooLargeError) Is(target error) bool {
+	_, ok := target.(tooLargeError)
+	return ok
+}
 
 // errContentType: the request is not application/json.
 var errContentType = fmt.Errorf("%w: unsupported media type", errBadJSON)
