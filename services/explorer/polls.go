@@ -11,15 +11,17 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/polls"
+	"github.com/veche/veche/voting"
 )
 
 // The Active Citizen page (docs/spec/polls.md): /polls/ lists the
-// aggregate batches of the polls service topic and the totals and average
-// ratings they add up to, as read from the board and checked
-// (polls.ReadAggregates), and checks one resident's item (?batch=N
+// aggregate batches of the polls service topic and the totals, average
+// ratings and hidden comments they add up to, as read from the board and
+// checked (polls.ReadAggregates), and checks one resident's item (?batch=N
 // &kind=comment|rating&subject=S&leaf=HEX&proof=HEX, the values GET
-// /api/v1/me/feedback gives) against its batch. Polls themselves are
-// elections: their pages are /elections/{id}.
+// /api/v1/me/feedback gives) against its batch, saying when the board
+// records a checked comment hidden. Polls themselves are elections: their
+// pages are /elections/{id}.
 
 // pollsMessages are the page's strings, merged into messages.
 var pollsMessages = map[string][2]string{
@@ -48,6 +50,9 @@ var pollsMessages = map[string][2]string{
 	"polls_no_batch":   {"Batch %s is not on the board.", "Пакета %s на доске нет."},
 	"polls_bad_check":  {"Give batch as a whole number, kind as comment or rating, subject as kind/id, leaf as 64 and proof as lower-case hex digits.", "Укажите batch целым числом, kind как comment или rating, subject как вид/id, leaf как 64 и proof как шестнадцатеричные цифры в нижнем регистре."},
 	"polls_election":   {"poll", "опрос"},
+	"polls_hidden":     {"Hidden by moderators", "Скрыто модераторами"},
+	"polls_hides":      {"Hides", "Скрытий"},
+	"polls_was_hidden": {"The board records it hidden at %s (recorded in batch %s); the hash of the stated reason is %s.", "На доске записано, что она скрыта %s (запись в пакете %s); хеш указанной причины %s."},
 }
 
 func init() {
@@ -57,11 +62,11 @@ func init() {
 }
 
 type pollsTotalRow struct {
-	Kind, Subject, Href, Count, Average string
+	Kind, Subject, Href, Count, Average, Hidden string
 }
 
 type pollsBatchRow struct {
-	Batch, Entry, EntryHref, Items, Root string
+	Batch, Entry, EntryHref, Items, Hides, Root string
 }
 
 type pollsBody struct {
@@ -149,9 +154,9 @@ func (e *Explorer) pollsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, t := range polls.Totals(aggs) {
-		row := pollsTotalRow{Kind: c.t("polls_" + t.Kind.String()), Subject: t.Subject, Count: c.num(t.Count), Average: "–"}
+		row := pollsTotalRow{Kind: c.t("polls_" + t.Kind.String()), Subject: t.Subject, Count: c.num(t.Count), Average: "–", Hidden: c.num(t.Hidden)}
 		if t.Kind == polls.KindRating {
-			row.Average = strconv.FormatFloat(t.Average(), 'f', 2, 64)
+			row.Average, row.Hidden = strconv.FormatFloat(t.Average(), 'f', 2, 64), "–"
 		}
 		if id, ok := strings.CutPrefix(t.Subject, polls.SubjectPoll+"/"); ok {
 			row.Href = c.href("/elections/" + id)
@@ -162,7 +167,7 @@ func (e *Explorer) pollsPage(w http.ResponseWriter, r *http.Request) {
 	for i := len(aggs) - 1; i >= 0 && len(b.Batches) < 100; i-- {
 		a := aggs[i]
 		b.Batches = append(b.Batches, pollsBatchRow{Batch: c.num(a.Number), Entry: c.num(a.Seq),
-			EntryHref: c.href("/topics/" + topic), Items: c.num(uint64(a.Leaves)), Root: hex.EncodeToString(a.Root[:])})
+			EntryHref: c.href("/topics/" + topic), Items: c.num(uint64(a.Leaves)), Hides: c.num(uint64(len(a.Hides))), Root: hex.EncodeToString(a.Root[:])})
 	}
 	if len(aggs) == 0 {
 		b.None = c.t("polls_none")
@@ -176,6 +181,13 @@ func (e *Explorer) pollsPage(w http.ResponseWriter, r *http.Request) {
 				b.Result, b.ResultClass = c.t("polls_bad", err.Error()), "failed"
 			} else {
 				b.Result, b.ResultClass = c.t("polls_ok", c.t("polls_"+kind.String()), c.num(batch), c.q.Get("subject")), "verified"
+				if p, err := voting.ParseInclusionProof(proof); err == nil && kind == polls.KindComment {
+					for _, h := range polls.HiddenComments(aggs) {
+						if h.Batch == batch && h.Index == p.Index {
+							b.Result += " " + c.t("polls_was_hidden", h.At.UTC().Format("2006-01-02 15:04:05 UTC"), c.num(h.In), hex.EncodeToString(h.Reason[:]))
+						}
+					}
+				}
 			}
 		}
 	}

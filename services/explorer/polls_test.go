@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
@@ -123,5 +124,43 @@ func TestThePollsPageRefusesHostileQueries(t *testing.T) {
 	_, empty := serve(t, explorer.Options{Board: memboard.New()})
 	if r := get(t, empty, prefix+"/polls/?lang=ru"); r.status != 200 || !strings.Contains(r.body, "Пока ничего не размещено") {
 		t.Errorf("an empty board: %d", r.status)
+	}
+}
+
+// A batch that records a hide: the totals show the subject's hidden
+// comments, and the author checking the comment learns when it was hidden
+// and the hash of the reason, from the board.
+func TestThePollsPageShowsHiddenComments(t *testing.T) {
+	t.Parallel()
+	board, items, proofs := pollsBoard(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	reason := polls.ReasonHash("advertising")
+	// The comment is leaf 0 of batch 1 (comments sort first).
+	b2, err := polls.NewAggregate(2, nil, polls.Hide{Batch: 1, Index: 0, At: at, Reason: reason})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := board.As(bulletin.Address{0xac}).Append(ctx, polls.Topic, bulletin.KindAggregate, b2.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	_, srv := serve(t, explorer.Options{Board: board})
+	r := get(t, srv, prefix+"/polls/")
+	if r.status != 200 || !strings.Contains(r.body, "Hidden by moderators") || !strings.Contains(r.body, ">poll/bike-lanes</a></td><td>1</td><td>–</td><td>1</td>") {
+		t.Fatalf("/polls/ does not show the hidden comment: %d %s", r.status, r.body)
+	}
+	var comment *polls.Item
+	var proof []byte
+	for i, it := range items {
+		if it.Kind == polls.KindComment {
+			comment, proof = it, proofs[i]
+		}
+	}
+	leaf := comment.Leaf()
+	q := url.Values{"batch": {"1"}, "kind": {"comment"}, "subject": {"poll/bike-lanes"}, "leaf": {hex.EncodeToString(leaf[:])}, "proof": {hex.EncodeToString(proof)}}
+	r = get(t, srv, prefix+"/polls/?"+q.Encode())
+	if !strings.Contains(r.body, `data-status="verified"`) || !strings.Contains(r.body, "hidden at 2026-12-03 10:00:00 UTC (recorded in batch 2)") ||
+		!strings.Contains(r.body, hex.EncodeToString(reason[:])) {
+		t.Fatalf("checking a hidden comment: %d %s", r.status, r.body)
 	}
 }

@@ -34,4 +34,29 @@
 // and average ([Totals]); a resident checks that their own comment or
 // rating is in a batch, under the right subject, with their [Receipt]
 // ([CheckReceipt]).
+//
+// # Moderation on the record
+//
+// A batch also records the comments hidden since the previous one
+// ([Hide]: the comment's leaf, when, and the hash of the stated reason,
+// [ReasonHash]; never the text or who wrote it). [Totals] counts each
+// subject's hidden comments; the author of a comment shows from their
+// receipt whether it was hidden, when and for which reason
+// ([CheckHidden]); a record that hides a comment twice, changes a reason
+// or hides what is not an anchored comment is refused by
+// [ReadAggregates]. An auditor with the database checks every batch,
+// items and hides ([Service.CheckBatch]).
+//
+// # Several servers
+//
+// Servers sharing the database anchor one at a time under a lease in the
+// database, claim a batch's items and hides in one transaction before
+// posting it, and post a batch left planned by a failed call or a dead
+// server (once) before anything new (docs/spec/polls.md, section 6).
+//
+// HAZARD: the lease is time-based (Config.AnchorLease, a minute by
+// default). If a server's clock runs far behind the others', or a post
+// outlives the lease on a board that does not settle the account's
+// transactions before searching (ethboard.AppendOnce does), a batch may be
+// posted twice; readers then count it once, as a repeat.
 package polls

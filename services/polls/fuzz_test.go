@@ -11,7 +11,8 @@ import (
 	"github.com/veche/veche/services/polls"
 )
 
-// FuzzParseAggregate: a payload from the board either is refused or
+// FuzzParseAggregate: a payload from the board (version 1 or 2, seeded
+// with the vectors' valid and invalid ones) either is refused or
 // re-encodes to exactly itself, and never panics.
 func FuzzParseAggregate(f *testing.F) {
 	raw, err := os.ReadFile("../../testdata/polls.json")
@@ -19,18 +20,24 @@ func FuzzParseAggregate(f *testing.F) {
 		f.Fatal(err)
 	}
 	var v struct {
-		Aggregate string
-		Invalid   []struct{ Payload string } `json:"invalid_aggregates"`
+		Aggregate  string
+		Invalid    []struct{ Payload string } `json:"invalid_aggregates"`
+		Moderation struct {
+			Batches []struct{ Aggregate string }
+			Invalid []struct{ Payload string } `json:"invalid_aggregates"`
+		}
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range append([]string{v.Aggregate}, func() (out []string) {
-		for _, i := range v.Invalid {
-			out = append(out, i.Payload)
-		}
-		return
-	}()...) {
+	seeds := []string{v.Aggregate}
+	for _, i := range append(v.Invalid, v.Moderation.Invalid...) {
+		seeds = append(seeds, i.Payload)
+	}
+	for _, b := range v.Moderation.Batches {
+		seeds = append(seeds, b.Aggregate)
+	}
+	for _, s := range seeds {
 		b, _ := hex.DecodeString(s)
 		f.Add(b)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,10 +65,20 @@ type Config struct {
 	Rand     io.Reader // salts; nil: crypto/rand
 	Logger   *slog.Logger
 	Now      func() time.Time // nil: time.Now
+	// AnchorLease is how long a server's claim to anchor lasts without
+	// being renewed before another server may take it over (its holder
+	// having died): 0 means [DefaultAnchorLease]. Posting one batch must
+	// take less than three quarters of it (the post is abandoned then).
+	// The servers' clocks must agree to well within it.
+	AnchorLease time.Duration
 }
 
+// DefaultAnchorLease is the default of Config.AnchorLease.
+const DefaultAnchorLease = time.Minute
+
 // A Service is the Active Citizen service on a store. It is safe for
-// concurrent use; aggregates are anchored by one process at a time.
+// concurrent use, and several servers may share its database: they
+// anchor one at a time ([Service.Anchor]).
 type Service struct {
 	cfg      Config
 	anchorMu sync.Mutex
@@ -87,6 +98,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.AnchorLease <= 0 {
+		cfg.AnchorLease = DefaultAnchorLease
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -416,7 +430,9 @@ func (s *Service) Comments(ctx context.Context, subject string) ([]Comment, erro
 // Hide hides comment id on the authority of moderator, with a reason
 // (1 to MaxReason bytes) that is shown in its place. Hiding twice is
 // [ErrDuplicate]. The comment stays counted in its aggregate: a hidden
-// comment is still a comment that was made.
+// comment is still a comment that was made. The next [Service.Anchor]
+// records the hide on the board (once the comment is anchored): the
+// comment's leaf, the time, and the hash of the reason ([Hide]).
 func (s *Service) Hide(ctx context.Context, moderator identity.ResidentID, id uint64, reason string) error {
 	if err := s.requireRole(ctx, moderator, identity.RoleModerator); err != nil {
 		return err
@@ -516,7 +532,13 @@ type Mine struct {
 	Item
 	Created time.Time
 	Hidden  bool
-	Receipt *Receipt // nil until anchored
+	// HiddenAt and HiddenReason: when and why a moderator hid it;
+	// HideBatch, the batch that records the hide on the board (0: not
+	// yet), which the resident checks with [CheckHidden].
+	HiddenAt     time.Time
+	HiddenReason string
+	HideBatch    uint64
+	Receipt      *Receipt // nil until anchored
 }
 
 // Mine lists resident's own comments and ratings, oldest first, each with
@@ -530,7 +552,7 @@ func (s *Service) Mine(ctx context.Context, resident identity.ResidentID) ([]Min
 	var batches map[uint64][]*Item
 	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		out, batches = nil, map[uint64][]*Item{}
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, subject, body, rating, salt, created, hidden_reason IS NOT NULL, batch
+		rows, err := tx.QueryContext(ctx, `SELECT id, kind, subject, body, rating, salt, created, hidden_reason, hidden_at, hide_batch, batch
 			FROM polls_items WHERE author = $1 ORDER BY id`, author[:])
 		if err != nil {
 			return fmt.Errorf("polls: %w", err)
@@ -540,10 +562,14 @@ func (s *Service) Mine(ctx context.Context, resident identity.ResidentID) ([]Min
 			var id, created int64
 			var kind, rating int
 			var salt []byte
-			var batch sql.NullInt64
-			if err := rows.Scan(&id, &kind, &m.Subject, &m.Text, &rating, &salt, &created, &m.Hidden, &batch); err != nil {
+			var reason sql.NullString
+			var hiddenAt, hideBatch, batch sql.NullInt64
+			if err := rows.Scan(&id, &kind, &m.Subject, &m.Text, &rating, &salt, &created, &reason, &hiddenAt, &hideBatch, &batch); err != nil {
 				rows.Close()
 				return fmt.Errorf("polls: %w", err)
+			}
+			if reason.Valid {
+				m.Hidden, m.HiddenReason, m.HiddenAt, m.HideBatch = true, reason.String, time.UnixMicro(hiddenAt.Int64).UTC(), uint64(hideBatch.Int64)
 			}
 			m.ID, m.Kind, m.Rating, m.Salt, m.Created = uint64(id), ItemKind(kind), uint8(rating), [SaltSize]byte(salt), time.UnixMicro(created).UTC()
 			if batch.Valid {
@@ -640,6 +666,74 @@ func (s *Service) BatchItems(ctx context.Context, b uint64) ([]*Item, error) {
 	return out, err
 }
 
+// batchHides reads the hides that batch b records, from the moderators'
+// records, in (batch, index) order.
+func batchHides(ctx context.Context, tx store.Tx, b uint64) ([]Hide, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, batch, batch_index, hidden_at, hidden_reason FROM polls_items
+		WHERE hide_batch = $1 ORDER BY batch, batch_index`, int64(b))
+	if err != nil {
+		return nil, fmt.Errorf("polls: %w", err)
+	}
+	defer rows.Close()
+	var out []Hide
+	for rows.Next() {
+		var id int64
+		var batch, index, at sql.NullInt64
+		var reason sql.NullString
+		if err := rows.Scan(&id, &batch, &index, &at, &reason); err != nil {
+			return nil, fmt.Errorf("polls: %w", err)
+		}
+		if !batch.Valid || !at.Valid || !reason.Valid {
+			return nil, fmt.Errorf("polls: comment %d has its hide recorded in batch %d but is not anchored or not hidden", id, b)
+		}
+		out = append(out, Hide{Batch: uint64(batch.Int64), Index: uint32(index.Int64), At: time.UnixMicro(at.Int64).UTC(), Reason: ReasonHash(reason.String)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("polls: %w", err)
+	}
+	return out, nil
+}
+
+// BatchHides returns the hides that batch b records, from the moderators'
+// records (the comment's leaf, the time, the hash of the reason): what an
+// auditor with access to the database checks against the board with
+// [CheckHides].
+func (s *Service) BatchHides(ctx context.Context, b uint64) ([]Hide, error) {
+	var out []Hide
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		out, err = batchHides(ctx, tx, b)
+		return err
+	})
+	return out, err
+}
+
+// CheckBatch checks batch a, as read from the board, against the
+// database: its items give its number, leaves, root and rows
+// ([CheckAggregate]) and its hides are the moderators' hides recorded in
+// it ([CheckHides]): what an auditor given the database checks of every
+// batch.
+func (s *Service) CheckBatch(ctx context.Context, a *Aggregate) error {
+	var items []*Item
+	var hides []Hide
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) (err error) {
+		if items, err = batchItems(ctx, tx, a.Number); err != nil {
+			return err
+		}
+		hides, err = batchHides(ctx, tx, a.Number)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 && len(hides) == 0 {
+		return fmt.Errorf("%w: the database has no batch %d", ErrMismatch, a.Number)
+	}
+	if err := CheckAggregate(a, items); err != nil {
+		return err
+	}
+	return CheckHides(a, hides)
+}
+
 // ensureTopic creates the service topic if needed and lets the service's
 // account post aggregates to it.
 func (s *Service) ensureTopic(ctx context.Context) error {
@@ -657,42 +751,174 @@ func (s *Service) ensureTopic(ctx context.Context) error {
 	return nil
 }
 
-// Anchor posts the items not yet anchored as the next batch: an aggregate
-// entry on [Topic] ([NewAggregate]; up to [MaxBatch] items and [MaxRows]
-// subjects, the rest waiting for the next call). A batch is fixed in the
-// database before it is posted, so a batch planned by a call that failed
-// is posted (once) by the next. It returns the batch posted, or nil if
-// there was nothing to anchor.
+// Anchor posts the items not yet anchored, and the hides not yet recorded,
+// as the next batch: an aggregate entry on [Topic] ([NewAggregate]; up to
+// [MaxBatch] items of [MaxRows] subjects and [MaxHides] hides, the rest
+// waiting for the next call). It returns the last batch it posted, or nil
+// if there was nothing to anchor.
+//
+// Several servers may share the database: a call first takes the
+// anchoring lease (docs/spec/polls.md, section 6), waiting while another
+// server holds it, so that one server at a time plans and posts. A batch
+// is planned -- its items and hides claimed, its payload and the topic's
+// entry count fixed -- in one transaction before it is posted, and its
+// entry is recorded once posted; a batch planned by a call that failed or
+// a server that died is posted (once: the topic is searched from the
+// recorded count first) by the next call, before anything new.
 func (s *Service) Anchor(ctx context.Context) (*Posted, error) {
 	if s.cfg.Board == nil {
 		return nil, ErrNoBoard
 	}
 	s.anchorMu.Lock()
 	defer s.anchorMu.Unlock()
+	token, err := s.acquireLease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.releaseLease(ctx, token)
 	if err := s.ensureTopic(ctx); err != nil {
 		return nil, err
 	}
-	if _, err := s.postPlanned(ctx); err != nil {
+	last, err := s.postPlanned(ctx, token)
+	if err != nil {
 		return nil, err
 	}
 	_, count, err := s.cfg.Board.Head(ctx, Topic)
 	if err != nil {
-		return nil, fmt.Errorf("polls: %w", err)
+		return nil, fmt.Errorf("%w: reading the service topic: %w", ErrBoard, err)
 	}
-	var planned bool
-	now := s.now()
-	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		planned = false
-		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0) FROM polls_batches").Scan(&last); err != nil {
+	planned, err := s.plan(ctx, token, count)
+	if err != nil || !planned {
+		return last, err
+	}
+	return s.postPlanned(ctx, token)
+}
+
+// errLeaseLost: the lease expired during the call and another server
+// took it over; this call stops, that server carries on.
+var errLeaseLost = fmt.Errorf("%w: another server took over anchoring (the board was slower than the anchoring lease)", ErrBoard)
+
+// acquireLease takes the anchoring lease with a fresh token, waiting while
+// another call holds it (until it releases it or its lease expires).
+func (s *Service) acquireLease(ctx context.Context) ([]byte, error) {
+	token := make([]byte, 16)
+	rand.Read(token) // crypto/rand: unique across servers, whatever cfg.Rand is
+	wait := 5 * time.Millisecond
+	for {
+		var got bool
+		now := s.now()
+		err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			got = false
+			// Read first: waiting servers that only read do not make the
+			// holder's writes of the row conflict and retry.
+			var holder []byte
+			var expires int64
+			if err := tx.QueryRowContext(ctx, "SELECT holder, expires FROM polls_anchor WHERE id = 1").Scan(&holder, &expires); err != nil {
+				return fmt.Errorf("polls: reading the anchoring lease: %w", err)
+			}
+			if holder != nil && expires > now {
+				return nil
+			}
+			res, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET holder = $1, expires = $2 WHERE id = 1 AND (holder IS NULL OR expires <= $3)",
+				token, now+s.cfg.AnchorLease.Microseconds(), now)
+			if err != nil {
+				return fmt.Errorf("polls: taking the anchoring lease: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("polls: taking the anchoring lease: %w", err)
+			}
+			got = n == 1
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if got {
+			return token, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("polls: waiting for another server to finish anchoring: %w", ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// renewLease extends the lease held with token, in tx, or fails with
+// errLeaseLost if another call holds it now. Every transaction of an
+// Anchor call that writes starts with it: it also serialises them with any
+// other server's (they all write the lease's row).
+func (s *Service) renewLease(ctx context.Context, tx store.Tx, token []byte) error {
+	res, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET expires = $1 WHERE id = 1 AND holder = $2",
+		s.now()+s.cfg.AnchorLease.Microseconds(), token)
+	if err != nil {
+		return fmt.Errorf("polls: renewing the anchoring lease: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("polls: renewing the anchoring lease: %w", err)
+	}
+	if n != 1 {
+		return errLeaseLost
+	}
+	return nil
+}
+
+// releaseLease gives the lease up, even if ctx has ended; if it cannot,
+// the lease expires.
+func (s *Service) releaseLease(ctx context.Context, token []byte) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET holder = NULL, expires = 0 WHERE id = 1 AND holder = $1", token); err != nil {
+			return fmt.Errorf("polls: releasing the anchoring lease: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.cfg.Logger.Warn("polls: the anchoring lease was not released; it expires", "lease", s.cfg.AnchorLease, "err", err)
+	}
+}
+
+// plan fixes the next batch, under the lease held with token: the items
+// not yet anchored (in id order, up to MaxBatch of MaxRows subjects) and
+// the hides not yet recorded of comments anchored before or in it (up to
+// MaxHides), with count, the topic's entry count before it is posted. It
+// reports whether there was anything to plan.
+//
+// It reads in one transaction and claims in another, so that the claim,
+// which residents' concurrent comments and ratings could otherwise make a
+// serialization conflict of, touches only the claimed rows: every claim
+// is conditional (an item not yet in a batch, a hide not yet recorded) and
+// must claim every row it read, and the lease is renewed in the claiming
+// transaction (under the lease, nobody else claims).
+func (s *Service) plan(ctx context.Context, token []byte, count uint64) (bool, error) {
+	type pending struct {
+		id, at       int64
+		batch, index sql.NullInt64
+		reason       string
+	}
+	var last int64
+	var items []*Item
+	var hidden []pending
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		items, hidden = nil, nil
+		var unposted int64
+		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(number), 0), COUNT(*) - COUNT(posted_seq) FROM polls_batches").Scan(&last, &unposted); err != nil {
 			return fmt.Errorf("polls: %w", err)
+		}
+		if unposted != 0 {
+			return fmt.Errorf("polls: %d planned batches are not posted yet", unposted)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, kind, subject, body, rating, salt FROM polls_items
 			WHERE batch IS NULL ORDER BY id LIMIT $1`, MaxBatch)
 		if err != nil {
 			return fmt.Errorf("polls: %w", err)
 		}
-		var items []*Item
 		subjects := map[string]bool{}
 		for rows.Next() {
 			it, err := scanItem(rows)
@@ -711,35 +937,141 @@ func (s *Service) Anchor(ctx context.Context) (*Posted, error) {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("polls: %w", err)
 		}
-		if len(items) == 0 {
-			return nil
-		}
-		a, err := NewAggregate(uint64(last)+1, items) // sorts items into batch order
+		rows, err = tx.QueryContext(ctx, `SELECT id, batch, batch_index, hidden_at, hidden_reason FROM polls_items
+			WHERE hidden_reason IS NOT NULL AND hide_batch IS NULL ORDER BY id`)
 		if err != nil {
+			return fmt.Errorf("polls: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p pending
+			if err := rows.Scan(&p.id, &p.batch, &p.index, &p.at, &p.reason); err != nil {
+				return fmt.Errorf("polls: %w", err)
+			}
+			hidden = append(hidden, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return false, err
+	}
+	number := uint64(last) + 1
+	slices.SortFunc(items, itemOrder) // batch order, as NewAggregate sorts them
+	index := make(map[uint64]uint32, len(items))
+	for i, it := range items {
+		index[it.ID] = uint32(i)
+	}
+	var hides []Hide
+	var hideIDs []int64
+	for _, p := range hidden {
+		if len(hides) == MaxHides {
+			break // the next batch records it
+		}
+		h := Hide{At: time.UnixMicro(p.at).UTC(), Reason: ReasonHash(p.reason)}
+		if p.batch.Valid {
+			h.Batch, h.Index = uint64(p.batch.Int64), uint32(p.index.Int64)
+		} else if i, ok := index[uint64(p.id)]; ok {
+			h.Batch, h.Index = number, i
+		} else {
+			continue // not anchored yet: recorded with or after the batch that anchors it
+		}
+		hides, hideIDs = append(hides, h), append(hideIDs, p.id)
+	}
+	if len(items) == 0 && len(hides) == 0 {
+		return false, nil
+	}
+	a, err := NewAggregate(number, items, hides...)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := s.renewLease(ctx, tx, token); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO polls_batches (number, payload, board_from, created) VALUES ($1, $2, $3, $4)",
 			int64(a.Number), a.Bytes(), int64(count), now); err != nil {
 			return fmt.Errorf("polls: %w", err)
 		}
-		for i, it := range items {
-			if _, err := tx.ExecContext(ctx, "UPDATE polls_items SET batch = $1, batch_index = $2 WHERE id = $3",
-				int64(a.Number), i, int64(it.ID)); err != nil {
-				return fmt.Errorf("polls: %w", err)
-			}
+		if err := s.claimItems(ctx, tx, a.Number, items); err != nil {
+			return err
 		}
-		planned = true
-		return nil
+		return s.claimHides(ctx, tx, a.Number, hideIDs)
 	})
-	if err != nil || !planned {
-		return nil, err
+	return err == nil, err
+}
+
+// claimChunk bounds the rows of one claiming statement (two placeholders
+// each).
+const claimChunk = 4000
+
+// errClaimed: a row the claim read was claimed by someone else, which the
+// lease rules out.
+var errClaimed = errors.New("polls: a row of the planned batch was claimed by another server")
+
+// claimItems puts items, in batch order, into batch number: each must
+// still be in no batch. One statement per claimChunk items joins the
+// table with a list of (id, index) values.
+func (s *Service) claimItems(ctx context.Context, tx store.Tx, number uint64, items []*Item) error {
+	for start := 0; start < len(items); start += claimChunk {
+		part := items[start:min(start+claimChunk, len(items))]
+		args := []any{int64(number)}
+		var q strings.Builder
+		q.WriteString(`UPDATE polls_items SET batch = $1, batch_index = v.i
+			FROM (SELECT column1 AS id, column2 AS i FROM (VALUES `)
+		for i, it := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			ph := strings.Split(s.cfg.DB.Placeholders(len(args)+1, 2), ", ")
+			q.WriteString("(CAST(" + ph[0] + " AS BIGINT), CAST(" + ph[1] + " AS INTEGER))")
+			args = append(args, int64(it.ID), int64(start+i))
+		}
+		q.WriteString(") AS x) AS v WHERE polls_items.id = v.id AND polls_items.batch IS NULL")
+		if err := s.execAll(ctx, tx, q.String(), args, len(part)); err != nil {
+			return err
+		}
 	}
-	return s.postPlanned(ctx)
+	return nil
+}
+
+// claimHides records the hides of comments ids in batch number: each
+// must be hidden and not yet recorded.
+func (s *Service) claimHides(ctx context.Context, tx store.Tx, number uint64, ids []int64) error {
+	for start := 0; start < len(ids); start += claimChunk {
+		part := ids[start:min(start+claimChunk, len(ids))]
+		args := []any{int64(number)}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		q := "UPDATE polls_items SET hide_batch = $1 WHERE hide_batch IS NULL AND hidden_reason IS NOT NULL AND id IN (" +
+			s.cfg.DB.Placeholders(2, len(part)) + ")"
+		if err := s.execAll(ctx, tx, q, args, len(part)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execAll runs a claiming statement, which must change n rows.
+func (s *Service) execAll(ctx context.Context, tx store.Tx, q string, args []any, n int) error {
+	res, err := tx.ExecContext(ctx, q, s.cfg.DB.Uncached(args...)...)
+	if err != nil {
+		return fmt.Errorf("polls: %w", err)
+	}
+	got, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("polls: %w", err)
+	}
+	if got != int64(n) {
+		return fmt.Errorf("%w (%d of %d rows)", errClaimed, got, n)
+	}
+	return nil
 }
 
 // postPlanned posts the planned batches not yet on the board, in order,
-// and returns the last one posted.
-func (s *Service) postPlanned(ctx context.Context) (*Posted, error) {
+// under the lease held with token, and returns the last one posted.
+func (s *Service) postPlanned(ctx context.Context, token []byte) (*Posted, error) {
 	type plan struct {
 		number, from int64
 		payload      []byte
@@ -766,17 +1098,23 @@ func (s *Service) postPlanned(ctx context.Context) (*Posted, error) {
 	}
 	var last *Posted
 	for _, p := range plans {
-		seq, found, err := s.findPosted(ctx, uint64(p.from), p.payload)
+		a, err := ParseAggregate(p.payload)
 		if err != nil {
+			return nil, fmt.Errorf("polls: planned batch %d: %w", p.number, err)
+		}
+		if err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error { return s.renewLease(ctx, tx, token) }); err != nil {
 			return nil, err
 		}
-		if !found {
-			if seq, err = s.cfg.Board.Append(ctx, Topic, bulletin.KindAggregate, p.payload); err != nil {
-				return nil, fmt.Errorf("%w: posting batch %d: %w", ErrBoard, p.number, err)
-			}
+		// The post must end well before the lease does: after that another
+		// server may take over and post the batch itself.
+		pctx, cancel := context.WithTimeout(ctx, s.cfg.AnchorLease*3/4)
+		seq, err := s.appendOnce(pctx, uint64(p.from), p.payload)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%w: posting batch %d: %w", ErrBoard, p.number, err)
 		}
 		err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE polls_batches SET posted_seq = $1 WHERE number = $2", int64(seq), p.number)
+			_, err := tx.ExecContext(ctx, "UPDATE polls_batches SET posted_seq = $1 WHERE number = $2 AND posted_seq IS NULL", int64(seq), p.number)
 			if err != nil {
 				return fmt.Errorf("polls: %w", err)
 			}
@@ -785,26 +1123,49 @@ func (s *Service) postPlanned(ctx context.Context) (*Posted, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, err := ParseAggregate(p.payload)
-		if err != nil {
-			return nil, err
-		}
 		last = &Posted{Aggregate: *a, Seq: seq}
-		s.cfg.Logger.Info("aggregate anchored", "batch", a.Number, "items", a.Leaves, "seq", seq)
+		s.cfg.Logger.Info("aggregate anchored", "batch", a.Number, "items", a.Leaves, "hides", len(a.Hides), "seq", seq)
 	}
 	return last, nil
+}
+
+// appendOncer is ethboard's idempotent append (bulletin/eth/ethboard),
+// which also waits for the account's transactions in flight.
+type appendOncer interface {
+	AppendOnce(ctx context.Context, topic bulletin.TopicID, from uint64, msgs []bulletin.Message) ([]uint64, error)
+}
+
+// appendOnce posts payload unless the topic holds it, posted by the
+// service, at or after entry from: the board's AppendOnce if it has it,
+// else the same search and an Append.
+func (s *Service) appendOnce(ctx context.Context, from uint64, payload []byte) (uint64, error) {
+	if ao, ok := s.cfg.Board.(appendOncer); ok {
+		seqs, err := ao.AppendOnce(ctx, Topic, from, []bulletin.Message{{Kind: bulletin.KindAggregate, Payload: payload}})
+		if err != nil {
+			return 0, err
+		}
+		if len(seqs) != 1 {
+			return 0, fmt.Errorf("the board returned %d sequence numbers for one entry", len(seqs))
+		}
+		return seqs[0], nil
+	}
+	seq, found, err := s.findPosted(ctx, from, payload)
+	if err != nil || found {
+		return seq, err
+	}
+	return s.cfg.Board.Append(ctx, Topic, bulletin.KindAggregate, payload)
 }
 
 // findPosted looks for the service's entry with payload from entry from on.
 func (s *Service) findPosted(ctx context.Context, from uint64, payload []byte) (uint64, bool, error) {
 	_, count, err := s.cfg.Board.Head(ctx, Topic)
 	if err != nil {
-		return 0, false, fmt.Errorf("polls: %w", err)
+		return 0, false, err
 	}
 	for from < count {
 		es, err := s.cfg.Board.Entries(ctx, Topic, from, min(count, from+1000))
 		if err != nil {
-			return 0, false, fmt.Errorf("polls: %w", err)
+			return 0, false, err
 		}
 		if len(es) == 0 {
 			break

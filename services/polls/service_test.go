@@ -19,6 +19,7 @@ import (
 // credentials, ballot box, tally and universal verifier, and the count
 // is what the voters chose.
 func TestAPollRunsAsAnElectionAndVerifies(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		m, err := e.svc.CreatePoll(ctx, e.commission, spec("bike-lanes"))
@@ -60,6 +61,7 @@ func must[T any](v T, err error) T {
 }
 
 func TestPollCreationNeedsTheCommissionRoleAndAValidSpec(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetestSQLite(t))
 	ctx := context.Background()
 	resident := e.resident("alice")
@@ -115,6 +117,7 @@ func storetestSQLite(t *testing.T) string { return sqliteURL(t) }
 // the published counts and averages are the board's, and each resident
 // checks their own item with their receipt.
 func TestCommentsRatingsAndAnchoredAggregates(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		if _, err := e.svc.CreatePoll(ctx, e.commission, spec("park")); err != nil {
@@ -200,7 +203,7 @@ func TestCommentsRatingsAndAnchoredAggregates(t *testing.T) {
 		}
 		totals := polls.Totals(aggs)
 		want := []polls.Total{
-			{Kind: polls.KindComment, Subject: "poll/park", Count: 2},
+			{Kind: polls.KindComment, Subject: "poll/park", Count: 2, Hidden: 1}, // the hide is on the record
 			{Kind: polls.KindComment, Subject: "project/new-library", Count: 1},
 			{Kind: polls.KindRating, Subject: "activity/spring-cleanup", Count: 5, Sum: 19},
 		}
@@ -221,6 +224,9 @@ func TestCommentsRatingsAndAnchoredAggregates(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := polls.CheckAggregate(&a.Aggregate, items); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.svc.CheckBatch(ctx, &a.Aggregate); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -265,6 +271,7 @@ func TestCommentsRatingsAndAnchoredAggregates(t *testing.T) {
 // The aggregates name nobody: no resident id, no pseudonym, no text, no
 // salt appears in any entry of the service topic.
 func TestAggregatesCarryNoPersonalData(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqliteURL(t))
 	ctx := context.Background()
 	if err := e.svc.AddSubject(ctx, e.moderator, "activity/concert", voting.Text{"en": "Concert"}); err != nil {
@@ -319,6 +326,7 @@ func TestAggregatesCarryNoPersonalData(t *testing.T) {
 // Input a resident controls is checked: unknown subjects, wrong kinds,
 // bad ratings and texts, a resident listing subjects.
 func TestHostileFeedback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqliteURL(t))
 	ctx := context.Background()
 	r := e.resident("mallory")
@@ -356,6 +364,7 @@ func second[T any](_ T, err error) error { return err }
 
 // Concurrent ratings by one resident: exactly one is stored.
 func TestConcurrentRatingsByOneResidentKeepOne(t *testing.T) {
+	t.Parallel()
 	eachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		if err := e.svc.AddSubject(ctx, e.moderator, "activity/fair", voting.Text{"en": "Fair"}); err != nil {
@@ -390,6 +399,7 @@ func TestConcurrentRatingsByOneResidentKeepOne(t *testing.T) {
 // A batch planned but not posted (the board refused, the process died) is
 // posted once by the next Anchor, not twice.
 func TestAnchorAfterAFailedPostPostsOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, sqliteURL(t))
 	ctx := context.Background()
 	if err := e.svc.AddSubject(ctx, e.moderator, "activity/x", voting.Text{"en": "X"}); err != nil {
