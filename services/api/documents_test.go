@@ -37,7 +37,11 @@ func newDocEnv(t *testing.T, dbURL string) *docEnv {
 		t.Fatal(err)
 	}
 	board := memboard.New()
-	docs, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: board.As(bulletin.Address{7})})
+	kek, err := documents.NewSealingKey(bytes.Repeat([]byte{0x6b}, documents.SealingKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: board.As(bulletin.Address{7}), SealingKey: kek})
 	if err != nil {
 		t.Fatal(err)
 	}

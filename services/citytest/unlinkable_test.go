@@ -106,8 +106,12 @@ func scenario(t *testing.T, dbURL string) {
 	neighbour := register("neighbour@example.org")
 
 	// The services behind one API server, as veche serve runs them.
+	kek, err := documents.NewSealingKey(bytes.Repeat([]byte{0x6b}, documents.SealingKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
 	docs, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: board.As(bulletin.Address{0xd0}),
-		Rand: newRand("documents"), Now: clk.Now})
+		Rand: newRand("documents"), Now: clk.Now, SealingKey: kek})
 	if err != nil {
 		t.Fatal(err)
 	}

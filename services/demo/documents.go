@@ -36,9 +36,15 @@ func (e *election) documentsDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The issuers' signing keys are sealed with the key in
+	// DATA/documents.key, the file veche documents reads by default.
+	kek, err := documents.OpenKeyFile(filepath.Join(e.o.DataDir, "documents.key"))
+	if err != nil {
+		return err
+	}
 	// The chain's own account posts, as veche documents does by default, so
 	// that the commands can go on from where the demo stops.
-	svc, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: e.commission, Logger: e.o.Logger})
+	svc, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: e.commission, SealingKey: kek, Logger: e.o.Logger})
 	if err != nil {
 		return err
 	}

@@ -32,13 +32,23 @@
 // [Service] keeps the building register (buildings and occupancies,
 // written only by issuers and administrators), the documents (content,
 // title, salt), their recipients, share codes (only hashes) and the
-// entries to post, in services/store (tables documents_*, migration 0004).
+// entries to post, in services/store (tables documents_*, migrations 0004 and 0008).
 // A state change and the entry it posts are one transaction; [Service.Post]
 // posts in order and never twice. Erasure ([Service.Erase]) deletes the
 // content and salt; the anchor stays and can no longer be linked.
 //
-// HAZARD: the issuers' signing keys are in the database: whoever copies it
-// can anchor documents in an issuer's name (not alter what is anchored).
+// # Signing keys at rest
+//
+// The issuers' Schnorr signing keys are in the database only sealed
+// (XChaCha20-Poly1305) with a [SealingKey] that is not in it: the key file
+// ([OpenKeyFile]; DATA/documents.key for veche serve and veche documents,
+// shared by every server on one database). The associated data binds each
+// sealed key to its issuer's row, so one copied to another row does not
+// open ([ErrKeyFile]). [New] refuses a key file other than the one the
+// database's keys are sealed with, and seals the plain keys of a database
+// from before migration 0008. A copy of the database alone signs nothing;
+// whoever has both the database and the key file -- a server -- can sign
+// as every issuer, which is inherent to issuing on the server.
 //
 // Errors are prefixed "documents:" and never carry content, titles, salts,
 // share codes or identifiers.

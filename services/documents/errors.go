@@ -28,4 +28,10 @@ var (
 	ErrNotAnchored = errors.New("documents: not anchored on the board yet")
 	// ErrProof: a membership proof does not verify against the root.
 	ErrProof = errors.New("documents: membership proof does not verify")
+	// ErrKeyFile: the service's [SealingKey] is not the one the issuers'
+	// signing keys are sealed with (the wrong key file, or a copy of the
+	// database without its key file), or an issuer's sealed key was copied
+	// from another issuer's row. The error names the issuer by its public
+	// name, never a key.
+	ErrKeyFile = errors.New("documents: the signing keys do not open with this key file")
 )

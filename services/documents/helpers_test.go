@@ -61,6 +61,8 @@ func (c *clock) Advance(d time.Duration) {
 // three residents.
 type env struct {
 	db     *store.DB
+	kek    []byte                // the key file's 32 bytes
+	key    *documents.SealingKey // and the sealing key they make
 	board  *memboard.Board
 	ident  *identity.Service
 	svc    *documents.Service
@@ -103,8 +105,10 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	if err := e.ident.GrantRole(ctx, e.admin, e.issuer, identity.RoleDocumentIssuer); err != nil {
 		t.Fatal(err)
 	}
+	e.kek = kekBytes("sealing key " + t.Name())
+	e.key = must[*documents.SealingKey](t)(documents.NewSealingKey(e.kek))
 	e.svc, err = documents.New(ctx, documents.Config{DB: db, Identity: e.ident, Board: e.board.As(bulletin.Address{1}),
-		Rand: testRand("documents " + t.Name()), Now: e.clock.Now})
+		SealingKey: e.key, Rand: testRand("documents " + t.Name()), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +127,13 @@ func eachStore(t *testing.T, scenario func(t *testing.T, e *env)) {
 			scenario(t, newEnv(t, storetest.Open(t, newURL(t))))
 		})
 	}
+}
+
+// kekBytes returns the 32 bytes of a key file, drawn from testRand(seed).
+func kekBytes(seed string) []byte {
+	b := make([]byte, documents.SealingKeySize)
+	io.ReadFull(testRand(seed), b)
+	return b
 }
 
 func notice(title, body string) documents.Draft {

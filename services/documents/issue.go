@@ -204,7 +204,7 @@ func (s *Service) issue(ctx context.Context, actor identity.ResidentID, d Draft,
 	}
 	now := s.now()
 	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, sk, err := issuerKey(ctx, tx, actor)
+		sk, err := s.issuerKey(ctx, tx, actor)
 		if err != nil {
 			return err
 		}
@@ -443,7 +443,7 @@ func (s *Service) Revoke(ctx context.Context, actor identity.ResidentID, id ID, 
 		if !doc.Revoked.IsZero() {
 			return fmt.Errorf("%w: already revoked", ErrConflict)
 		}
-		_, sk, err := issuerKey(ctx, tx, actor)
+		sk, err := s.issuerKey(ctx, tx, actor)
 		if err != nil {
 			return err
 		}

@@ -36,10 +36,14 @@ type Config struct {
 	Identity *identity.Service
 	Board    Board
 	// Topic is the board topic; the zero value is [Topic]().
-	Topic  bulletin.TopicID
-	Rand   io.Reader        // nil: crypto/rand
-	Now    func() time.Time // nil: time.Now
-	Logger *slog.Logger     // nil: discard
+	Topic bulletin.TopicID
+	// SealingKey seals the issuers' signing keys in the database
+	// (required; see [OpenKeyFile]). Every server on one database needs
+	// the same key.
+	SealingKey *SealingKey
+	Rand       io.Reader        // nil: crypto/rand
+	Now        func() time.Time // nil: time.Now
+	Logger     *slog.Logger     // nil: discard
 }
 
 // A Service is the documents service over a store, the identity layer and
@@ -49,11 +53,17 @@ type Service struct {
 	postMu sync.Mutex
 }
 
-// New returns the service. If cfg.Board is a [bulletin.Admin] and the topic
-// does not exist, it creates it in the service phase.
+// New returns the service. It checks that cfg.SealingKey is the key the
+// database's signing keys are sealed with (an error wrapping [ErrKeyFile]
+// if not), and seals any signing key still stored plain, from before
+// migration 0008. If cfg.Board is a [bulletin.Admin] and the topic does not
+// exist, it creates it in the service phase.
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.DB == nil || cfg.Identity == nil || cfg.Board == nil {
 		return nil, errors.New("documents: Config needs DB, Identity and Board")
+	}
+	if cfg.SealingKey == nil {
+		return nil, errors.New("documents: Config needs SealingKey, the key that seals the issuers' signing keys in the database (see OpenKeyFile)")
 	}
 	if cfg.Topic == (bulletin.TopicID{}) {
 		cfg.Topic = Topic()
@@ -66,6 +76,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{cfg: cfg}
+	if n, err := s.sealAtRest(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Logger.Info("documents: sealed the issuers' signing keys stored in plain", "keys", n)
 	}
 	if adm, ok := cfg.Board.(bulletin.Admin); ok {
 		if _, _, err := cfg.Board.Head(ctx, cfg.Topic); errors.Is(err, bulletin.ErrUnknownTopic) {
@@ -80,7 +96,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			}
 		}
 	}
-	return &Service{cfg: cfg}, nil
+	return s, nil
 }
 
 // TopicID returns the board topic the service posts to.
@@ -362,7 +378,8 @@ type Issuer struct {
 
 // RegisterIssuer makes actor, who must hold the document-issuer role, an
 // issuer under a public name (such as "City property registry"): it draws
-// the issuer's signing key and posts its registration (docs/spec/documents.md,
+// the issuer's signing key, stores it sealed with the service's
+// [SealingKey], and posts its registration (docs/spec/documents.md,
 // section 4.1). A resident registers once.
 func (s *Service) RegisterIssuer(ctx context.Context, actor identity.ResidentID, name string) (*Issuer, error) {
 	if err := checkText("issuer name", name, MaxIssuerName, false); err != nil {
@@ -379,6 +396,12 @@ func (s *Service) RegisterIssuer(ctx context.Context, actor identity.ResidentID,
 	if err != nil {
 		return nil, err
 	}
+	secret := sk.Bytes()
+	sealed, err := s.cfg.SealingKey.seal(s.cfg.Rand, secret, issuerAD(actor[:], sk.Public().Bytes()))
+	clear(secret)
+	if err != nil {
+		return nil, err
+	}
 	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM documents_issuers WHERE resident = $1 OR name = $2", actor[:], name).Scan(&n); err != nil {
@@ -392,7 +415,7 @@ func (s *Service) RegisterIssuer(ctx context.Context, actor identity.ResidentID,
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO documents_issuers (resident, name, public_key, secret_key, entry, created)
-			VALUES ($1, $2, $3, $4, $5, $6)`, actor[:], name, sk.Public().Bytes(), sk.Bytes(), entry, s.now())
+			VALUES ($1, $2, $3, $4, $5, $6)`, actor[:], name, sk.Public().Bytes(), sealed, entry, s.now())
 		if err != nil {
 			return fmt.Errorf("documents: registering an issuer: %w", err)
 		}
@@ -405,34 +428,21 @@ func (s *Service) RegisterIssuer(ctx context.Context, actor identity.ResidentID,
 	return &Issuer{Resident: actor, Name: name, Key: sk.Public()}, nil
 }
 
-// issuerKey returns actor's issuer name and signing key.
-func issuerKey(ctx context.Context, tx store.Tx, actor identity.ResidentID) (string, *schnorr.PrivateKey, error) {
-	var name string
-	var b []byte
-	err := tx.QueryRowContext(ctx, "SELECT name, secret_key FROM documents_issuers WHERE resident = $1", actor[:]).Scan(&name, &b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, ErrNoIssuer
-	}
-	if err != nil {
-		return "", nil, fmt.Errorf("documents: reading the issuer: %w", err)
-	}
-	sk, err := schnorr.NewPrivateKey(b)
-	clear(b)
-	if err != nil {
-		return "", nil, fmt.Errorf("documents: the issuer's stored key: %w", err)
-	}
-	return name, sk, nil
-}
-
-// Issuer returns actor's issuer registration, or ErrNoIssuer.
+// Issuer returns actor's issuer registration, or ErrNoIssuer. It does not
+// open the signing key.
 func (s *Service) Issuer(ctx context.Context, actor identity.ResidentID) (*Issuer, error) {
 	var out *Issuer
 	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		name, sk, err := issuerKey(ctx, tx, actor)
+		row, err := readIssuer(ctx, tx, actor)
 		if err != nil {
 			return err
 		}
-		out = &Issuer{Resident: actor, Name: name, Key: sk.Public()}
+		clear(row.secret)
+		pk, err := schnorr.NewPublicKey(row.pub)
+		if err != nil {
+			return fmt.Errorf("documents: issuer %q's stored public key: %w", row.name, err)
+		}
+		out = &Issuer{Resident: actor, Name: row.name, Key: pk}
 		return nil
 	})
 	return out, err

@@ -497,7 +497,7 @@ func TestNothingIsLostWhileTheBoardRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc, err := documents.New(ctx, documents.Config{DB: e.db, Identity: e.ident, Board: e.board.As(bulletin.Address{3}), Topic: topic,
-		Rand: testRand("refused"), Now: e.clock.Now})
+		SealingKey: e.key, Rand: testRand("refused"), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

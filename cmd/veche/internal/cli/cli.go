@@ -49,6 +49,11 @@ type config struct {
 			CPU       []int  `mapstructure:"cpu"`
 		} `mapstructure:"crypto"`
 	} `mapstructure:"bench"`
+	Documents struct {
+		// KeyFile seals the document issuers' signing keys in the
+		// database; "" is DATA/documents.key (documents.go).
+		KeyFile string `mapstructure:"key-file"`
+	} `mapstructure:"documents"`
 }
 
 // app is the state of one invocation: the commands share it.
@@ -123,6 +128,8 @@ prints the settings in force and where the file was found.`,
 	a.bind("chain.key", pf.Lookup("chain-key"))
 	a.bind("chain.confirmations", pf.Lookup("confirmations"))
 	a.bind("chain.poll-interval", pf.Lookup("poll-interval"))
+	// Settings of one service, with their flags on the commands that use it.
+	a.v.SetDefault("documents.key-file", "") // veche serve --documents-key-file, veche documents --key-file
 
 	root.AddCommand(
 		a.versionCommand(),

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/veche/veche/services/api"
 	"github.com/veche/veche/services/chain"
@@ -25,10 +26,35 @@ import (
 	"github.com/veche/veche/services/store"
 )
 
+// documentsKeyFileName is the default key file of the documents service in
+// the data directory: the key that seals the issuers' signing keys in the
+// database (docs/spec/documents.md, section 8).
+const documentsKeyFileName = "documents.key"
+
+// documentsKeyFile returns the documents service's key file: flag f (veche
+// serve --documents-key-file, veche documents --key-file) if given, else
+// the setting documents.key-file (VECHE_DOCUMENTS_KEY_FILE, veche.yaml),
+// else DATA/documents.key.
+func (a *app) documentsKeyFile(f *pflag.Flag) string {
+	switch {
+	case f != nil && f.Changed:
+		return f.Value.String()
+	case a.cfg.Documents.KeyFile != "":
+		return a.cfg.Documents.KeyFile
+	}
+	return filepath.Join(a.cfg.Data, documentsKeyFileName)
+}
+
 // openDocuments opens the documents service on the store at dbURL (default:
 // the data directory's SQLite database) and board b, with the identity
-// layer of the same store. The caller closes it with the returned function.
-func (a *app) openDocuments(ctx context.Context, b documents.Board, dbURL string) (*documents.Service, *identity.Service, func(), error) {
+// layer of the same store and the issuers' signing keys sealed with the
+// key in keyFile (created on first use; see documentsKeyFile). The caller
+// closes it with the returned function.
+func (a *app) openDocuments(ctx context.Context, b documents.Board, dbURL, keyFile string) (*documents.Service, *identity.Service, func(), error) {
+	kek, err := documents.OpenKeyFile(keyFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	ident, closeIdent, err := a.openIdentity(ctx, dbURL)
 	if err != nil {
 		return nil, nil, nil, err
@@ -43,7 +69,10 @@ func (a *app) openDocuments(ctx context.Context, b documents.Board, dbURL string
 		closeIdent()
 		return nil, nil, nil, err
 	}
-	svc, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: b, Logger: a.log})
+	svc, err := documents.New(ctx, documents.Config{DB: db, Identity: ident, Board: b, SealingKey: kek, Logger: a.log})
+	if errors.Is(err, documents.ErrKeyFile) {
+		err = fmt.Errorf("%w (key file %s: every server on this database needs the same one; set documents.key-file)", err, keyFile)
+	}
 	if err != nil {
 		db.Close()
 		closeIdent()
@@ -72,9 +101,15 @@ superseded, and whether it was revoked.
 
 Issuers and administrators work on the store and the board directly (--db, and
 --by IDENTIFIER for whose authority): issuer, building, occupancy, issue,
-notify, version, revoke, erase. Residents work through the API of veche serve
-(--api, --user, --password-file or VECHE_VOTER_PASSWORD): list, download,
-share, unshare, proof, and anyone opens a share code with fetch.`,
+notify, version, revoke, erase. The issuers' signing keys are kept in the
+store sealed with the key in DATA/documents.key (created on first use, mode
+0600; --key-file or the setting documents.key-file names another): keep it,
+and give veche serve the same file. Without it nobody can sign as the
+issuers; the store alone does not let anyone do so.
+
+Residents work through the API of veche serve (--api, --user,
+--password-file or VECHE_VOTER_PASSWORD): list, download, share, unshare,
+proof, and anyone opens a share code with fetch.`,
 		Example: `  veche documents issuer "City property registry" --by registry@city.example
   veche documents building "Lenina 5" --by registry@city.example
   veche documents occupancy BUILDING anna@example.org --unit 12 --relation owner --by registry@city.example
@@ -89,6 +124,7 @@ share, unshare, proof, and anyone opens a share code with fetch.`,
 	pf.StringVar(&apiURL, "api", "", "resident commands: the API's base URL (env "+voterAPIEnv+"; default http://127.0.0.1:8080)")
 	pf.StringVar(&user, "user", "", "resident commands: your identifier (env "+voterUserEnv+")")
 	pf.StringVar(&passFile, "password-file", "", "resident commands: file whose first line is your account password (or env "+voterPasswordEnv+")")
+	pf.String("key-file", "", "issuer commands: the key file sealing the issuers' signing keys (setting documents.key-file; default DATA/"+documentsKeyFileName+")")
 
 	// withIssuer runs f with the documents service, the board and the
 	// acting resident (--by).
@@ -102,7 +138,7 @@ share, unshare, proof, and anyone opens a share code with fetch.`,
 			return err
 		}
 		defer b.Close()
-		svc, ident, closeDocs, err := a.openDocuments(ctx, b, dbURL)
+		svc, ident, closeDocs, err := a.openDocuments(ctx, b, dbURL, a.documentsKeyFile(c.PersistentFlags().Lookup("key-file")))
 		if err != nil {
 			return fmt.Errorf("documents: %w", err)
 		}
@@ -130,7 +166,8 @@ share, unshare, proof, and anyone opens a share code with fetch.`,
 	issuer := &cobra.Command{
 		Use:   "issuer NAME --by IDENTIFIER",
 		Short: "Register the --by resident (role document-issuer) as an issuer under a public name",
-		Long: `Draw the issuer's signing key, keep it in the store, and post its registration
+		Long: `Draw the issuer's signing key, keep it in the store sealed with the key file
+(--key-file, default DATA/documents.key), and post its registration
 (the key and NAME, self-signed) to the documents topic. Verifiers name the
 issuer of a document by this registration.`,
 		Args: cobra.ExactArgs(1),

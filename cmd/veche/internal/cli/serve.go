@@ -73,6 +73,10 @@ its own identity provider turns it off.
 It serves the documents service too (docs/spec/documents.md, section 8):
 issuers, the building register, documents, share codes and checking a document
 file, on the same database, posting to the board's "veche/documents/v1" topic.
+The issuers' signing keys are kept in the database sealed with the key in
+DATA/documents.key (created on first use, mode 0600); replicas on one
+database must share that file (--documents-key-file or the setting
+documents.key-file), and a server with another key refuses to start.
 
 It serves Active Citizen (docs/spec/polls.md) from the same database: polls
 (POST /api/v1/polls, commission role; the default parties of new polls are
@@ -119,7 +123,7 @@ node; on --rpc nothing is served at /chain).`,
 				return fmt.Errorf("serve: the polls service: %w", err)
 			}
 			defer closePolls()
-			docsSvc, _, closeDocs, err := a.openDocuments(ctx, b, dbURL) // documents (documents.go)
+			docsSvc, _, closeDocs, err := a.openDocuments(ctx, b, dbURL, a.documentsKeyFile(cmd.Flags().Lookup("documents-key-file"))) // documents (documents.go)
 			if err != nil {
 				return fmt.Errorf("serve: the documents service: %w", err)
 			}
@@ -200,6 +204,7 @@ node; on --rpc nothing is served at /chain).`,
 	cmd.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (repeatable)")
 	cmd.Flags().StringVar(&publicRPC, "public-rpc", "", "a public node's JSON-RPC URL to advertise at /api/v1/board instead of /chain")
 	cmd.Flags().StringVar(&dbURL, "db", "", "the database of the ballot box and the identity layer: sqlite:PATH or postgres://... (default sqlite: in the data directory)")
+	cmd.Flags().String("documents-key-file", "", "the key file sealing the document issuers' signing keys, the same for every server on the database (setting documents.key-file; default DATA/"+documentsKeyFileName+")")
 	cmd.Flags().BoolVar(&selfRegistration, "self-registration", true, "let anyone register as a resident (POST /api/v1/residents); turn off when residents come from the city's identity provider")
 	return cmd
 }
