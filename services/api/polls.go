@@ -20,7 +20,8 @@ import (
 // moderation, ratings of city activities, each resident's own items with
 // their receipts, and the aggregates anchored on the board. Residents are
 // known here only by their access token; nothing answered or logged names
-// one, and the board gets only counts, sums and a Merkle root.
+// one, and the board gets only counts, sums, a Merkle root and, for each
+// hidden comment, its leaf, the time and the hash of the stated reason.
 
 // pollsRoutes mounts the Active Citizen endpoints; without a service (nil)
 // they answer 404 no-polls-service.
@@ -231,7 +232,9 @@ func (h *pollsAPI) hide(r *http.Request, p *identity.Principal) (any, error) {
 }
 
 // feedbackItem is one of the bearer's items; salt and proof let them
-// check it against the board (polls.CheckReceipt).
+// check it against the board (polls.CheckReceipt), and, for a hidden
+// comment, the moderation the board records (polls.CheckHidden): when,
+// why, and the batch that recorded the hide.
 type feedbackItem struct {
 	ID      uint64    `json:"id"`
 	Kind    string    `json:"kind"`
@@ -242,8 +245,14 @@ type feedbackItem struct {
 	Leaf    string    `json:"leaf"`
 	Created time.Time `json:"created"`
 	Hidden  bool      `json:"hidden"`
-	Batch   uint64    `json:"batch,omitempty"`
-	Proof   string    `json:"proof,omitempty"` // the inclusion proof, hex
+	// HiddenAt and HiddenReason: when and why a moderator hid the comment
+	// (absent if not hidden); HideBatch: the batch that records the hide
+	// on the board (absent until one does).
+	HiddenAt     time.Time `json:"hidden_at,omitzero"`
+	HiddenReason string    `json:"hidden_reason,omitempty"`
+	HideBatch    uint64    `json:"hide_batch,omitempty"`
+	Batch        uint64    `json:"batch,omitempty"`
+	Proof        string    `json:"proof,omitempty"` // the inclusion proof, hex
 }
 
 func (h *pollsAPI) mine(r *http.Request, p *identity.Principal) (any, error) {
@@ -256,6 +265,9 @@ func (h *pollsAPI) mine(r *http.Request, p *identity.Principal) (any, error) {
 		leaf := it.Leaf()
 		f := feedbackItem{ID: it.ID, Kind: it.Kind.String(), Subject: it.Subject, Rating: it.Rating, Text: it.Text,
 			Salt: hex.EncodeToString(it.Salt[:]), Leaf: hex.EncodeToString(leaf[:]), Created: it.Created, Hidden: it.Hidden}
+		if it.Hidden {
+			f.HiddenAt, f.HiddenReason, f.HideBatch = it.HiddenAt, it.HiddenReason, it.HideBatch
+		}
 		if it.Receipt != nil {
 			f.Batch, f.Proof = it.Receipt.Batch, hex.EncodeToString(it.Receipt.Proof)
 		}
@@ -271,12 +283,23 @@ type aggregateRow struct {
 	Sum     uint64 `json:"sum"`
 }
 
+// hideInfo is a hide a batch records (docs/spec/polls.md, section 5.2):
+// the hidden comment's leaf, when it was hidden (UTC, to the
+// microsecond, as the board has it) and the hash of the stated reason.
+type hideInfo struct {
+	Batch      uint64    `json:"batch"`
+	Index      uint32    `json:"index"`
+	At         time.Time `json:"at"`
+	ReasonHash string    `json:"reason_hash"`
+}
+
 type aggregateInfo struct {
 	Batch  uint64         `json:"batch"`
 	Seq    uint64         `json:"seq"`
 	Leaves uint32         `json:"leaves"`
 	Root   string         `json:"root"`
 	Rows   []aggregateRow `json:"rows"`
+	Hides  []hideInfo     `json:"hides"`
 }
 
 type totalInfo struct {
@@ -285,18 +308,23 @@ type totalInfo struct {
 	Count   uint64  `json:"count"`
 	Sum     uint64  `json:"sum"`
 	Average float64 `json:"average"`
+	Hidden  uint64  `json:"hidden"`
 }
 
 func aggregateJSON(a *polls.Posted) aggregateInfo {
-	out := aggregateInfo{Batch: a.Number, Seq: a.Seq, Leaves: a.Leaves, Root: hex.EncodeToString(a.Root[:]), Rows: []aggregateRow{}}
+	out := aggregateInfo{Batch: a.Number, Seq: a.Seq, Leaves: a.Leaves, Root: hex.EncodeToString(a.Root[:]), Rows: []aggregateRow{}, Hides: []hideInfo{}}
 	for _, row := range a.Rows {
 		out.Rows = append(out.Rows, aggregateRow{Kind: row.Kind.String(), Subject: row.Subject, Count: row.Count, Sum: row.Sum})
+	}
+	for _, h := range a.Hides {
+		out.Hides = append(out.Hides, hideInfo{Batch: h.Batch, Index: h.Index, At: h.At.UTC(), ReasonHash: hex.EncodeToString(h.Reason[:])})
 	}
 	return out
 }
 
-// aggregates serves the aggregates as the board has them, and the totals
-// they add up to: what anyone recomputes from the chain.
+// aggregates serves the aggregates as the board has them, with the hides
+// they record, and the totals they add up to (with each subject's hidden
+// comments): what anyone recomputes from the chain.
 func (h *pollsAPI) aggregates(r *http.Request) (any, error) {
 	poster, ok := h.svc.Poster()
 	if !ok {
@@ -317,12 +345,12 @@ func (h *pollsAPI) aggregates(r *http.Request) (any, error) {
 		out.Aggregates = append(out.Aggregates, aggregateJSON(&aggs[i]))
 	}
 	for _, t := range polls.Totals(aggs) {
-		out.Totals = append(out.Totals, totalInfo{Kind: t.Kind.String(), Subject: t.Subject, Count: t.Count, Sum: t.Sum, Average: t.Average()})
+		out.Totals = append(out.Totals, totalInfo{Kind: t.Kind.String(), Subject: t.Subject, Count: t.Count, Sum: t.Sum, Average: t.Average(), Hidden: t.Hidden})
 	}
 	return out, nil
 }
 
-// anchor posts the pending items as the next batch; moderators only. With
+// anchor posts the pending items and hides as the next batch; moderators only. With
 // nothing pending it answers nil: 204.
 func (h *pollsAPI) anchor(r *http.Request, p *identity.Principal) (any, error) {
 	if !p.Roles.Has(identity.RoleModerator) {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/crypto/schnorr"
@@ -259,4 +261,213 @@ func TestActiveCitizenAPIWithoutTheService(t *testing.T) {
 	if rec.Code != 404 || !strings.HasSuffix(p.Type, "/no-polls-service") {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
+}
+
+// A moderator hides a comment already anchored; the next batch records
+// the hide on the board, GET /aggregates shows it and counts the subject's
+// hidden comment, the author's /me/feedback shows when, why and in which
+// batch, and the author checks that on the board -- while another
+// resident sees none of it, and the hidden text is in no public answer
+// and not on the board.
+func TestActiveCitizenAPIModerationOnTheRecord(t *testing.T) {
+	eachStore(t, func(t *testing.T, dbURL string) {
+		e := newPollsEnv(t, dbURL)
+		moderator := e.login(t, "moderator", identity.RoleModerator)
+		alice, bob := e.login(t, "alice"), e.login(t, "bob")
+		const spamText, reason = "BUY CHEAP WATCHES at watches.example", "advertising"
+
+		e.do(t, "POST", "/subjects", moderator, `{"subject":"project/new-library","title":{"en":"New library"}}`).decode(t, http.StatusCreated, nil)
+		var spam, kept struct{ ID uint64 }
+		e.do(t, "POST", "/subjects/project/new-library/comments", alice, `{"text":"By the river, please."}`).decode(t, http.StatusCreated, &kept)
+		e.do(t, "POST", "/subjects/project/new-library/comments", alice, `{"text":"`+spamText+`"}`).decode(t, http.StatusCreated, &spam)
+		e.do(t, "POST", "/subjects/project/new-library/comments", bob, `{"text":"Open on Sundays."}`).decode(t, http.StatusCreated, nil)
+		e.do(t, "POST", "/aggregates", moderator, "").decode(t, http.StatusCreated, nil)
+
+		e.do(t, "POST", fmt.Sprintf("/comments/%d/hide", spam.ID), moderator, `{"reason":"`+reason+`"}`).decode(t, http.StatusNoContent, nil)
+		// Hidden, not yet on the record: when and why, but no batch.
+		item := e.feedbackItem(t, alice, spam.ID)
+		if item["hidden"] != true || item["hidden_reason"] != reason || item["hidden_at"] == nil || item["hide_batch"] != nil {
+			t.Fatalf("before anchoring the hide: %v", item)
+		}
+		var hb struct {
+			Batch  uint64
+			Leaves uint32
+			Hides  []struct{ Batch uint64 }
+		}
+		e.do(t, "POST", "/aggregates", moderator, "").decode(t, http.StatusCreated, &hb)
+		if hb.Batch != 2 || hb.Leaves != 0 || len(hb.Hides) != 1 || hb.Hides[0].Batch != 1 {
+			t.Fatalf("the batch of the hide: %+v", hb)
+		}
+
+		// GET /aggregates is the board's record.
+		rec := e.do(t, "GET", "/aggregates", "", "")
+		var aggs struct {
+			Aggregates []struct {
+				Batch uint64
+				Hides []struct {
+					Batch      uint64 `json:"batch"`
+					Index      uint32 `json:"index"`
+					At         string `json:"at"`
+					ReasonHash string `json:"reason_hash"`
+				}
+			}
+			Totals []struct {
+				Subject       string
+				Count, Hidden uint64
+			}
+		}
+		rec.decode(t, http.StatusOK, &aggs)
+		onBoard, err := polls.ReadAggregates(context.Background(), e.board, pollstest.Commission)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded := polls.HiddenComments(onBoard)
+		if len(aggs.Aggregates) != 2 || len(aggs.Aggregates[0].Hides) != 0 || len(aggs.Aggregates[1].Hides) != 1 || len(recorded) != 1 {
+			t.Fatalf("aggregates %+v, board's hides %+v", aggs.Aggregates, recorded)
+		}
+		h, want := aggs.Aggregates[1].Hides[0], recorded[0]
+		wantHash := polls.ReasonHash(reason)
+		if h.Batch != want.Batch || h.Index != want.Index || h.At != want.At.UTC().Format(time.RFC3339Nano) ||
+			h.ReasonHash != hex.EncodeToString(wantHash[:]) || want.Reason != wantHash {
+			t.Fatalf("API hide %+v, board %+v", h, want)
+		}
+		if len(aggs.Totals) != 1 || aggs.Totals[0].Subject != "project/new-library" || aggs.Totals[0].Count != 3 || aggs.Totals[0].Hidden != 1 {
+			t.Fatalf("totals %+v", aggs.Totals)
+		}
+
+		// The author's feedback: when, why, and the batch of the record,
+		// which she checks on the board with her receipt.
+		mine := e.do(t, "GET", "/me/feedback", alice, "")
+		item = e.feedbackItem(t, alice, spam.ID)
+		if item["hidden"] != true || item["hidden_reason"] != reason || item["hidden_at"] != h.At || item["hide_batch"] != float64(2) {
+			t.Fatalf("alice's hidden comment %v; the hide %+v", item, h)
+		}
+		if other := e.feedbackItem(t, alice, kept.ID); other["hidden"] != false || other["hidden_at"] != nil || other["hidden_reason"] != nil || other["hide_batch"] != nil {
+			t.Fatalf("alice's comment that is not hidden %v", other)
+		}
+		rc := receiptOf(t, item)
+		got, err := polls.CheckHidden(rc, onBoard, reason)
+		if err != nil || got.In != 2 || got.At.UTC().Format(time.RFC3339Nano) != item["hidden_at"] {
+			t.Fatalf("CheckHidden: %+v, %v", got, err)
+		}
+		if _, err := polls.CheckHidden(rc, onBoard, "off topic"); !errors.Is(err, polls.ErrMismatch) {
+			t.Fatalf("another reason: %v", err)
+		}
+		if _, err := polls.CheckHidden(receiptOf(t, e.feedbackItem(t, alice, kept.ID)), onBoard, ""); !errors.Is(err, polls.ErrNotHidden) {
+			t.Fatalf("the comment not hidden: %v", err)
+		}
+
+		// Bob sees nothing of it; the text is in no public answer nor on
+		// the board (the author's own feedback carries it: her leaf needs it).
+		theirs := e.do(t, "GET", "/me/feedback", bob, "")
+		for _, key := range []string{"hidden_at", "hidden_reason", "hide_batch", reason} {
+			if bytes.Contains(theirs.body, []byte(key)) {
+				t.Fatalf("bob's feedback shows %q: %s", key, theirs.body)
+			}
+		}
+		for name, body := range map[string][]byte{
+			"GET /aggregates": rec.body, "bob's feedback": theirs.body,
+			"GET /subjects/project/new-library/comments": e.do(t, "GET", "/subjects/project/new-library/comments", "", "").body,
+			"GET /subjects/project/new-library":          e.do(t, "GET", "/subjects/project/new-library", "", "").body,
+		} {
+			if bytes.Contains(body, []byte("WATCHES")) {
+				t.Fatalf("%s shows the hidden text: %s", name, body)
+			}
+		}
+		for _, a := range onBoard {
+			if bytes.Contains(a.Bytes(), []byte("WATCHES")) || bytes.Contains(a.Bytes(), []byte(reason)) {
+				t.Fatal("a hidden text or a reason is on the board in clear")
+			}
+		}
+
+		// Every field of these answers is described by the OpenAPI document.
+		doc := openAPIDoc(t, e)
+		describedBy(t, doc, "#/components/schemas/Aggregates", rec.body)
+		describedBy(t, doc, "#/components/schemas/Feedback", mine.body)
+	})
+}
+
+// feedbackItem returns the bearer's item id of GET /me/feedback as JSON
+// values, so that absent fields show as absent.
+func (e *pollsEnv) feedbackItem(t *testing.T, token string, id uint64) map[string]any {
+	t.Helper()
+	var out struct{ Items []map[string]any }
+	e.do(t, "GET", "/me/feedback", token, "").decode(t, http.StatusOK, &out)
+	for _, it := range out.Items {
+		if it["id"] == float64(id) {
+			return it
+		}
+	}
+	t.Fatalf("item %d is not in the feedback %+v", id, out.Items)
+	return nil
+}
+
+// receiptOf makes the polls.Receipt of an item of GET /me/feedback.
+func receiptOf(t *testing.T, item map[string]any) *polls.Receipt {
+	t.Helper()
+	salt, err1 := hex.DecodeString(item["salt"].(string))
+	proof, err2 := hex.DecodeString(item["proof"].(string))
+	if err1 != nil || err2 != nil || len(salt) != polls.SaltSize || item["kind"] != "comment" {
+		t.Fatalf("item %v", item)
+	}
+	text, _ := item["text"].(string)
+	return &polls.Receipt{Item: polls.Item{ID: uint64(item["id"].(float64)), Kind: polls.KindComment, Subject: item["subject"].(string),
+		Text: text, Salt: [polls.SaltSize]byte(salt)}, Batch: uint64(item["batch"].(float64)), Proof: proof}
+}
+
+// openAPIDoc returns the OpenAPI document the server serves.
+func openAPIDoc(t *testing.T, e *pollsEnv) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	e.do(t, "GET", "/openapi.json", "", "").decode(t, http.StatusOK, &doc)
+	return doc
+}
+
+// describedBy checks that every object key of the JSON body, at any depth,
+// is a property of the schema at ref (following $refs and array items).
+func describedBy(t *testing.T, doc map[string]any, ref string, body []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(s map[string]any) map[string]any {
+		for s["$ref"] != nil {
+			var node any = doc
+			for _, part := range strings.Split(strings.TrimPrefix(s["$ref"].(string), "#/"), "/") {
+				node = node.(map[string]any)[part]
+			}
+			if node == nil {
+				t.Fatalf("openapi.json has no %s", s["$ref"])
+			}
+			s = node.(map[string]any)
+		}
+		return s
+	}
+	var walk func(path string, schema map[string]any, v any)
+	walk = func(path string, schema map[string]any, v any) {
+		schema = resolve(schema)
+		switch v := v.(type) {
+		case map[string]any:
+			props, _ := schema["properties"].(map[string]any)
+			for k, sub := range v {
+				ps, ok := props[k].(map[string]any)
+				if !ok {
+					t.Errorf("%s.%s is answered but not in openapi.json's %s", path, k, ref)
+					continue
+				}
+				walk(path+"."+k, ps, sub)
+			}
+		case []any:
+			items, ok := schema["items"].(map[string]any)
+			if !ok {
+				t.Errorf("%s is an array, openapi.json's schema has no items", path)
+				return
+			}
+			for _, it := range v {
+				walk(path+"[]", items, it)
+			}
+		}
+	}
+	walk("$", map[string]any{"$ref": ref}, v)
 }

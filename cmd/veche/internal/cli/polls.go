@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -90,10 +91,13 @@ through the API (veche serve: /api/v1/subjects/...), from the app or with
 with a stated reason; a hidden comment stays listed, as hidden. "polls
 anchor" posts the items not yet anchored as one aggregate entry on the
 service topic: per subject the count and the sum of the ratings, and a Merkle
-root over salted leaves (docs/spec/polls.md). "polls verify" reads the
-aggregates back from the chain, prints the totals and averages, and, with the
-database, opens every batch and checks it; "polls check" checks one
-resident's receipt (from GET /api/v1/me/feedback) against the chain.`,
+root over salted leaves, with the hides not yet recorded (the hidden
+comment's leaf, the time, the hash of the reason; docs/spec/polls.md).
+"polls verify" reads the aggregates back from the chain, prints the totals,
+averages and hidden comments, and, with the database, opens every batch and
+checks it, hides included; "polls check" checks one resident's receipt (from
+GET /api/v1/me/feedback) against the chain, and for a comment whether, when
+and why the chain records it hidden.`,
 		Example: `  veche polls create poll.yaml --by clerk@city.example
   veche polls subject activity/spring-cleanup --title "Spring clean-up" --by mod@city.example
   veche polls comments poll/bike-lanes
@@ -299,7 +303,9 @@ func (a *app) pollsHideCommand(dbURL *string) *cobra.Command {
 		Short: "Hide a comment, with the reason shown in its place",
 		Long: `Hide comment ID on the authority of --by, a resident holding the moderator
 role. The reason (required) is shown in the comment's place; the comment stays
-listed as hidden and stays counted in its aggregate.`,
+listed as hidden and stays counted in its aggregate. The next "polls anchor"
+records the hide on the chain once the comment is anchored: its leaf, the time
+and the hash of the reason, which the author checks with "polls check".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseUint(args[0], 10, 63)
@@ -334,10 +340,12 @@ func (a *app) pollsAnchorCommand(dbURL *string) *cobra.Command {
 		Short: "Post the comments and ratings not yet anchored as one aggregate entry",
 		Long: `Post the items not yet anchored as the next batch: one aggregate entry on the
 service topic (docs/spec/polls.md) with, per subject, the number of items and
-the sum of the ratings, and the Merkle root over their salted leaves. The
-board account (--chain-key) is the service's; it creates the service topic on
-first use. A batch fixed in the database but not posted (after a crash) is
-posted first, once.`,
+the sum of the ratings, and the Merkle root over their salted leaves, and the
+comments hidden since the previous batch (each hide: the comment's leaf, when,
+and the hash of the stated reason; never the text or who wrote it). The board
+account (--chain-key) is the service's; it creates the service topic on first
+use. A batch fixed in the database but not posted (after a crash) is posted
+first, once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withBoard(cmd, func(b chain.Board) error {
@@ -355,8 +363,8 @@ posted first, once.`,
 					fmt.Fprintln(cmd.OutOrStdout(), "nothing to anchor")
 					return nil
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "batch %d: %d items in %d rows, root %x, at entry %d of topic %s\n",
-					p.Number, p.Leaves, len(p.Rows), p.Root, p.Seq, polls.Topic)
+				fmt.Fprintf(cmd.OutOrStdout(), "batch %d: %d items in %d rows, %d hides, root %x, at entry %d of topic %s\n",
+					p.Number, p.Leaves, len(p.Rows), len(p.Hides), p.Root, p.Seq, polls.Topic)
 				return nil
 			})
 		},
@@ -370,11 +378,13 @@ func (a *app) pollsVerifyCommand(dbURL *string) *cobra.Command {
 		Use:   "verify",
 		Short: "Read the aggregates from the chain, print the totals, and check them",
 		Long: `Read every aggregate entry of the service topic posted by --poster (default:
-this command's board account), check their encodings and numbering, and print
-each subject's count and average as the chain has them. With --open it also
+this command's board account), check their encodings and numbering and that
+no comment is hidden twice or is not a comment, and print each subject's
+count, hidden comments and average as the chain has them. With --open it also
 opens every batch from the database (--db: an auditor's or the operator's
-copy) and checks that the items give the aggregate on the chain byte for
-byte, and that the database's anchored counts are the chain's.`,
+copy) and checks that its items and the moderators' hides recorded in it give
+the aggregate on the chain byte for byte (the same leaves, times and reasons),
+and that the database's anchored counts are the chain's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withBoard(cmd, func(b chain.Board) error {
@@ -394,13 +404,13 @@ byte, and that the database's anchored counts are the chain's.`,
 				fmt.Fprintf(w, "%d aggregate batches by %v on topic %s\n", len(aggs), who, polls.Topic)
 				totals := polls.Totals(aggs)
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "KIND\tSUBJECT\tCOUNT\tAVERAGE\n")
+				fmt.Fprintf(tw, "KIND\tSUBJECT\tCOUNT\tHIDDEN\tAVERAGE\n")
 				for _, t := range totals {
-					avg := "-"
+					avg, hidden := "-", strconv.FormatUint(t.Hidden, 10)
 					if t.Kind == polls.KindRating {
-						avg = strconv.FormatFloat(t.Average(), 'f', 2, 64)
+						avg, hidden = strconv.FormatFloat(t.Average(), 'f', 2, 64), "-"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", t.Kind, t.Subject, t.Count, avg)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", t.Kind, t.Subject, t.Count, hidden, avg)
 				}
 				tw.Flush()
 				if !open {
@@ -412,11 +422,7 @@ byte, and that the database's anchored counts are the chain's.`,
 				}
 				defer closeSvc()
 				for _, ag := range aggs {
-					items, err := svc.BatchItems(ctx, ag.Number)
-					if err != nil {
-						return err
-					}
-					if err := polls.CheckAggregate(&ag.Aggregate, items); err != nil {
+					if err := svc.CheckBatch(ctx, &ag.Aggregate); err != nil {
 						return fmt.Errorf("batch %d (entry %d): %w", ag.Number, ag.Seq, err)
 					}
 				}
@@ -436,7 +442,7 @@ byte, and that the database's anchored counts are the chain's.`,
 						return fmt.Errorf("%s: the database has %d anchored %ss, the chain %d", t.Subject, got, t.Kind, t.Count)
 					}
 				}
-				fmt.Fprintf(w, "OK: every batch opens to its aggregate on the chain; the database's counts are the chain's\n")
+				fmt.Fprintf(w, "OK: every batch opens to its aggregate on the chain, hides included; the database's counts are the chain's\n")
 				return nil
 			})
 		},
@@ -456,10 +462,16 @@ type feedbackFile struct {
 	Salt    string `json:"salt"`
 	Batch   uint64 `json:"batch"`
 	Proof   string `json:"proof"`
+	// Hidden, HiddenAt and HiddenReason: whether, when (RFC 3339) and why
+	// a moderator hid the comment, as the service shows it; HideBatch: the
+	// batch that records the hide on the chain (0: none yet).
+	Hidden       bool   `json:"hidden"`
+	HiddenAt     string `json:"hidden_at"`
+	HiddenReason string `json:"hidden_reason"`
+	HideBatch    uint64 `json:"hide_batch"`
 	// Other fields of the API's answer are ignored.
 	Leaf    string `json:"leaf"`
 	Created string `json:"created"`
-	Hidden  bool   `json:"hidden"`
 }
 
 func (a *app) pollsCheckCommand() *cobra.Command {
@@ -470,8 +482,13 @@ func (a *app) pollsCheckCommand() *cobra.Command {
 		Long: `Check one item of GET /api/v1/me/feedback (saved as a JSON file) against the
 chain: its leaf, recomputed from the item and its salt, is under the Merkle
 root of the aggregate entry of its batch, inside the row of its subject, so it
-is counted there (and a rating is in the row's sum). The aggregates are read
-from the board, posted by --poster (default: this command's board account).`,
+is counted there (and a rating is in the row's sum). For a comment it also
+reports what the chain records of its moderation: not hidden, or hidden at
+which time, in which batch, and that the recorded reason's hash is the one of
+the reason the service shows (the item's hidden_reason); a hide the service
+shows but the chain records otherwise (another time, reason or batch) is an
+error. The aggregates are read from the board, posted by --poster (default:
+this command's board account).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := readLimited(args[0], 1<<20)
@@ -517,12 +534,59 @@ from the board, posted by --poster (default: this command's board account).`,
 				if err := polls.CheckReceipt(rc, &ag.Aggregate); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "OK: your %s on %s is in batch %d (entry %d of topic %s), counted in its row\n",
-					kind, f.Subject, f.Batch, ag.Seq, polls.Topic)
+				var moderation string
+				if kind == polls.KindComment {
+					if moderation, err = checkModeration(&f, rc, aggs); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "OK: your %s on %s is in batch %d (entry %d of topic %s), counted in its row\n%s",
+					kind, f.Subject, f.Batch, ag.Seq, polls.Topic, moderation)
 				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&poster, "poster", "", "the service's board address (default: this command's board account)")
 	return cmd
+}
+
+// checkModeration checks what the chain records of the moderation of the
+// comment of f (receipt rc, checked already) and returns it as a line to
+// print: its hide, checked against the time, reason and batch the service
+// shows in f ([polls.CheckHidden]), or that it records none -- an error if
+// the service says it does.
+func checkModeration(f *feedbackFile, rc *polls.Receipt, aggs []polls.Posted) (string, error) {
+	h, err := polls.CheckHidden(rc, aggs, f.HiddenReason)
+	switch {
+	case errors.Is(err, polls.ErrNotHidden):
+		switch {
+		case f.HideBatch > uint64(len(aggs)):
+			return "", fmt.Errorf("the service says batch %d records the hide of this comment; the chain has %d batches: check again once it is posted", f.HideBatch, len(aggs))
+		case f.HideBatch != 0:
+			return "", fmt.Errorf("%w: the service says batch %d records the hide of this comment; the chain records no hide of it", polls.ErrMismatch, f.HideBatch)
+		case f.Hidden:
+			return fmt.Sprintf("hidden by a moderator at %s for %q, as the service shows; not on the chain yet (the next batch records it)\n", f.HiddenAt, f.HiddenReason), nil
+		}
+		return "not hidden: the chain records no hide of this comment\n", nil
+	case err != nil:
+		return "", err
+	}
+	at := h.At.UTC().Format(time.RFC3339Nano)
+	if f.HiddenAt != "" {
+		shown, err := time.Parse(time.RFC3339Nano, f.HiddenAt)
+		if err != nil {
+			return "", fmt.Errorf("hidden_at %q: %w", f.HiddenAt, err)
+		}
+		if !shown.Equal(h.At) {
+			return "", fmt.Errorf("%w: the service shows the comment hidden at %s, the chain records %s", polls.ErrMismatch, f.HiddenAt, at)
+		}
+	}
+	if f.HideBatch != 0 && f.HideBatch != h.In {
+		return "", fmt.Errorf("%w: the service says batch %d records the hide, the chain has it in batch %d", polls.ErrMismatch, f.HideBatch, h.In)
+	}
+	if f.HiddenReason == "" {
+		return fmt.Sprintf("hidden by a moderator at %s (recorded in batch %d, entry %d), reason hash %x; the item gives no reason to compare: save it again with polls mine --save\n",
+			at, h.In, h.Seq, h.Reason), nil
+	}
+	return fmt.Sprintf("hidden by a moderator at %s for %q: recorded in batch %d (entry %d), with that reason's hash\n", at, f.HiddenReason, h.In, h.Seq), nil
 }

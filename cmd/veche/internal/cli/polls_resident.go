@@ -204,9 +204,9 @@ func (a *app) pollsMineCommand() *cobra.Command {
 		Use:   "mine --user IDENTIFIER [--save DIR]",
 		Short: "List your own comments and ratings, and save their receipts",
 		Long: `Log in to the API (as for "polls comment") and list your comments and ratings
-(GET /api/v1/me/feedback) with the batch each is anchored in. With --save DIR
-each item is written to DIR/item-ID.json, which "polls check" checks against
-the chain.`,
+(GET /api/v1/me/feedback) with the batch each is anchored in and, for a hidden
+comment, when and why it was hidden. With --save DIR each item is written to
+DIR/item-ID.json, which "polls check" checks against the chain.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -236,7 +236,7 @@ the chain.`,
 				if it.Kind == "comment" {
 					what = strconv.Quote(it.Text)
 					if it.Hidden {
-						what += " (hidden by a moderator)"
+						what += fmt.Sprintf(" (hidden by a moderator at %s: %s)", it.HiddenAt, it.HiddenReason)
 					}
 				}
 				batch := "pending"

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/veche/veche/services/chain"
 	"github.com/veche/veche/services/identity"
 	"github.com/veche/veche/services/polls"
+	"github.com/veche/veche/services/store"
 )
 
 // pollsAPI is the API with identity and polls on the data directory's
@@ -146,7 +148,8 @@ closes: 2026-12-15T20:00:00Z
 		t.Fatalf("anchor: %d %s %s", code, out, stderr)
 	}
 	out, stderr, code = veche(t, "--data", data, "polls", "verify", "--open")
-	if code != 0 || !strings.Contains(out, "activity/cleanup  2") || !strings.Contains(out, "3.50") || !strings.Contains(out, "OK: every batch") {
+	if code != 0 || !strings.Contains(out, "activity/cleanup  2") || !strings.Contains(out, "3.50") || !strings.Contains(out, "OK: every batch") ||
+		!hasRow(out, "comment", "poll/bike-lanes", "1", "1", "-") {
 		t.Fatalf("verify: %d %s %s", code, out, stderr)
 	}
 	if out, _, _ := veche(t, "--data", data, "polls", "list"); !strings.Contains(out, "activity/cleanup") || !strings.Contains(out, "3.50") {
@@ -182,4 +185,82 @@ closes: 2026-12-15T20:00:00Z
 	if _, stderr, code := veche(t, "--data", data, "polls", "check", filepath.Join(dir, "forged.json")); code == 0 || !strings.Contains(stderr, polls.ErrMismatch.Error()) {
 		t.Fatalf("a forged item passed: %d %s", code, stderr)
 	}
+
+	// Bob checks on the chain that his comment is counted, and when and
+	// why it was hidden.
+	stop = startPollsAPI(t, data)
+	out, stderr, code = resident("bob@city.example", "mine", "--save", filepath.Join(dir, "bobs"))
+	stop.close()
+	if code != 0 || !strings.Contains(out, `"cheap watches" (hidden by a moderator at `) || !strings.Contains(out, ": advertising)") {
+		t.Fatalf("bob's mine: %d %s %s", code, out, stderr)
+	}
+	bobs := filepath.Join(dir, "bobs", fmt.Sprintf("item-%d.json", spam))
+	out, stderr, code = veche(t, "--data", data, "polls", "check", bobs)
+	if code != 0 || !strings.Contains(out, "OK: your comment on poll/bike-lanes is in batch 1") ||
+		!strings.Contains(out, `for "advertising": recorded in batch 1`) {
+		t.Fatalf("check of a hidden comment: %d %s %s", code, out, stderr)
+	}
+	raw, err = os.ReadFile(bobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hidden feedbackFile
+	if err := json.Unmarshal(raw, &hidden); err != nil || hidden.HideBatch != 1 || hidden.HiddenAt == "" {
+		t.Fatalf("bob's item %s (%v)", raw, err)
+	}
+	for name, forge := range map[string]func(f *feedbackFile){
+		"another reason":   func(f *feedbackFile) { f.HiddenReason = "off topic" },
+		"another time":     func(f *feedbackFile) { f.HiddenAt = "2026-01-01T00:00:00Z" },
+		"another batch":    func(f *feedbackFile) { f.HideBatch = 7 },
+		"shown not hidden": func(f *feedbackFile) { f.Hidden, f.HiddenAt, f.HiddenReason, f.HideBatch = false, "", "", 0 },
+	} {
+		f := hidden
+		forge(&f)
+		j, _ := json.Marshal(f)
+		writeFile(t, filepath.Join(dir, "forged.json"), string(j))
+		out, stderr, code := veche(t, "--data", data, "polls", "check", filepath.Join(dir, "forged.json"))
+		switch name {
+		case "shown not hidden": // the chain's record is shown all the same
+			if code != 0 || !strings.Contains(out, "the item gives no reason to compare") {
+				t.Errorf("%s: %d %s %s", name, code, out, stderr)
+			}
+		case "another batch": // the chain has the hide in batch 1
+			if code == 0 || !strings.Contains(stderr, "batch 7 records the hide, the chain has it in batch 1") || out != "" {
+				t.Errorf("%s: %d %s %s", name, code, out, stderr)
+			}
+		default:
+			if code == 0 || !strings.Contains(stderr, polls.ErrMismatch.Error()) || out != "" {
+				t.Errorf("%s passed: %d %s %s", name, code, out, stderr)
+			}
+		}
+	}
+
+	// An auditor's copy of the database whose hide differs from the
+	// chain's record fails verify --open.
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "veche.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE polls_items SET hidden_reason = 'spam' WHERE id = $1", int64(spam))
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := veche(t, "--data", data, "polls", "verify", "--open"); code == 0 ||
+		!strings.Contains(stderr, "batch 1 (entry") || !strings.Contains(stderr, "another reason") {
+		t.Fatalf("verify --open with another reason in the database: %d %s %s", code, out, stderr)
+	}
+}
+
+// hasRow reports whether a line of out has exactly the fields want.
+func hasRow(out string, want ...string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if slices.Equal(strings.Fields(line), want) {
+			return true
+		}
+	}
+	return false
 }
