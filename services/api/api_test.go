@@ -8,39 +8,24 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
-	"github.com/veche/veche/crypto/elgamal"
-	"github.com/veche/veche/crypto/hybrid"
 	"github.com/veche/veche/crypto/schnorr"
-	"github.com/veche/veche/services/ballotbox"
-	"github.com/veche/veche/services/store"
+	"github.com/veche/veche/internal/electiontest"
+	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
 )
 
-func exampleElection(t *testing.T) (*memboard.Board, *voting.Manifest) {
+// exampleElection is the example election, unchanged (3 of 5 trustees),
+// published on an in-memory board with voters credentials, set up to stage.
+func exampleElection(t *testing.T, voters int, stage electiontest.Stage) *electiontest.Election {
 	t.Helper()
-	b, err := os.ReadFile("../../voting/testdata/election.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := voting.DecodeManifest(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	board := memboard.New()
-	if err := voting.Publish(context.Background(), board.As(addr(t, m.Commission.Address)), m); err != nil {
-		t.Fatal(err)
-	}
-	return board, m
+	return electiontest.New(t, electiontest.Options{Trustees: 5, Voters: voters, Stage: stage})
 }
 
 func addr(t *testing.T, s string) bulletin.Address {
@@ -49,50 +34,6 @@ func addr(t *testing.T, s string) bulletin.Address {
 		t.Fatal(err)
 	}
 	return a
-}
-
-// runCeremony runs the example's 3-of-5 key ceremony on the board.
-func runCeremony(t *testing.T, board *memboard.Board, m *voting.Manifest) {
-	t.Helper()
-	ctx := context.Background()
-	commission := board.As(addr(t, m.Commission.Address))
-	if err := voting.SetPhase(ctx, commission, m.ID, bulletin.PhaseKeyCeremony); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(m.Trustees.Members))
-	for i, mem := range m.Trustees.Members {
-		key, err := hybrid.GenerateKey(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := board.As(addr(t, mem.Address))
-		if _, err := voting.Join(ctx, b, m, key, nil); err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = voting.RunKeygen(ctx, b, m, key, &voting.MemoryStore{}, nil)
-		}()
-	}
-	for {
-		s, err := voting.ReadCeremony(ctx, board, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(s.NotReady()) == 0 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if _, err := voting.CloseCeremony(ctx, commission, m, nil); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
@@ -119,7 +60,8 @@ func checkProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, kind
 }
 
 func TestReadEndpoints(t *testing.T) {
-	board, m := exampleElection(t)
+	e := exampleElection(t, 0, electiontest.Published)
+	board, m := e.Board, e.Manifest
 	s := New(board, nil)
 
 	if rec := get(t, s, "/api/v1/health"); rec.Code != 200 {
@@ -151,7 +93,7 @@ func TestReadEndpoints(t *testing.T) {
 	}
 	// No key before the ceremony, then the ceremony's key.
 	checkProblem(t, get(t, s, "/api/v1/elections/"+m.ID+"/key"), 409, "no-key-yet")
-	runCeremony(t, board, m)
+	e.RunCeremony()
 	rec = get(t, s, "/api/v1/elections/"+m.ID+"/key")
 	var key struct {
 		JointKey  string   `json:"joint_key"`
@@ -254,38 +196,13 @@ func TestDecodeStrict(t *testing.T) {
 // inclusion proof once posted, and 4xx problems for bad input.
 func TestCastThroughAPI(t *testing.T) {
 	ctx := context.Background()
-	board, m := exampleElection(t)
-	runCeremony(t, board, m)
+	e := exampleElection(t, 3, electiontest.Opened)
+	board, m, creds, pk := e.Board, e.Manifest, e.Credentials, e.Key
 	commission := board.As(addr(t, m.Commission.Address))
-	creds, list, err := voting.GenerateCredentials(nil, m, map[string]int{"city": 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := voting.PostCredentials(ctx, board.As(addr(t, m.CredentialAuthority.Address)), m, list); err != nil {
-		t.Fatal(err)
-	}
-	if err := voting.SetPhase(ctx, commission, m.ID, bulletin.PhaseOpen); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/box.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	boxKey, _ := schnorr.GenerateKey(nil)
-	box, err := ballotbox.New(ctx, ballotbox.Config{Election: m.ID, Board: board.As(addr(t, m.BallotBox.Address)), DB: db, Key: boxKey, PhaseTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer box.Close()
+	box := e.Box(storetest.Open(t, storetest.SQLiteURL(t)), nil)
 	s := New(board, nil)
 	s.AddBox(m.ID, box)
 
-	res, err := voting.JointKey(ctx, board, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, _ := elgamal.NewPublicKeyFromElement(res.JointKey)
 	sel := voting.Selections{"bike-lanes": {Options: []string{"yes"}}, "council": {Options: []string{"petrov"}}, "mayor": {Options: []string{"volkova", "orlov"}}}
 	ballot, _, err := voting.EncryptBallot(nil, m, pk, creds[0].Style, creds[0].Key, sel)
 	if err != nil {

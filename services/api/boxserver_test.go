@@ -3,16 +3,13 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/sha3"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,128 +18,51 @@ import (
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/crypto/elgamal"
-	"github.com/veche/veche/crypto/hybrid"
 	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/internal/electiontest"
 	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
 )
 
-// shake is the SHAKE256 stream of "veche/api-test/v1" || seed: the same
-// seed gives the same randomness (to make ciphertexts clash on purpose).
-func shake(seed string) io.Reader {
-	x := sha3.NewSHAKE256()
-	x.Write([]byte("veche/api-test/v1"))
-	x.Write([]byte(seed))
-	return x
-}
-
 // A boxServer is the example election cut down for speed (the referendum
 // only, one trustee), on an in-memory board up to the end of its key
 // ceremony, with the credentials of voters posted, a real ballot box on a
 // real database (SQLite or PostgreSQL) and the API in front of it on a real
-// HTTP server. The test opens the election.
+// HTTP server. The test opens the election. Its randomness is crypto/rand's.
 type boxServer struct {
-	t          *testing.T
-	board      *memboard.Board
-	m          *voting.Manifest
-	fp         [32]byte
-	pk         *elgamal.PublicKey
-	creds      []*voting.Credential
-	commission *memboard.Client
-	box        *ballotbox.Box
-	api        *Server
-	srv        *httptest.Server
-	base       string // the election's URL: .../api/v1/elections/ID
+	t        *testing.T
+	election *electiontest.Election
+	board    *memboard.Board
+	m        *voting.Manifest
+	fp       [32]byte
+	pk       *elgamal.PublicKey
+	creds    []*voting.Credential
+	box      *ballotbox.Box
+	api      *Server
+	srv      *httptest.Server
+	base     string // the election's URL: .../api/v1/elections/ID
 }
 
 func newBoxServer(t *testing.T, dbURL string, cfg Config, revote voting.RevotePolicy, voters int) *boxServer {
 	t.Helper()
-	ctx := context.Background()
-	raw, err := os.ReadFile("../../voting/testdata/election.yaml")
-	if err != nil {
+	x := electiontest.New(t, electiontest.Options{ID: "hostile", Revote: revote, Referendum: true, Voters: voters})
+	e := &boxServer{t: t, election: x, board: x.Board, m: x.Manifest, pk: x.Key, creds: x.Credentials}
+	e.fp, _ = e.m.Fingerprint()
+	e.box = x.Box(storetest.Open(t, dbURL), nil)
+	var err error
+	if e.api, err = NewWithConfig(e.board, nil, cfg); err != nil {
 		t.Fatal(err)
 	}
-	m, err := voting.DecodeManifest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.ID = "hostile"
-	m.Revote = revote
-	m.Trustees.Threshold = 1
-	m.Trustees.Members = m.Trustees.Members[:1]
-	m.Contests = m.Contests[:1]
-	m.BallotStyles[0].Contests = []string{m.Contests[0].ID}
-	if err := m.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	e := &boxServer{t: t, board: memboard.New(), m: m}
-	e.fp, _ = m.Fingerprint()
-	e.commission = e.board.As(addr(t, m.Commission.Address))
-	if err := voting.Publish(ctx, e.commission, m); err != nil {
-		t.Fatal(err)
-	}
-	creds, list, err := voting.GenerateCredentials(nil, m, map[string]int{"city": voters})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.creds = creds
-	if err := voting.PostCredentials(ctx, e.board.As(addr(t, m.CredentialAuthority.Address)), m, list); err != nil {
-		t.Fatal(err)
-	}
-	trustee := e.board.As(addr(t, m.Trustees.Members[0].Address))
-	key, err := hybrid.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := voting.Join(ctx, trustee, m, key, nil); err != nil {
-		t.Fatal(err)
-	}
-	e.phase(bulletin.PhaseKeyCeremony)
-	st := &voting.MemoryStore{}
-	for i := 0; ; i++ {
-		_, err := voting.RunKeygen(ctx, trustee, m, key, st, &voting.KeygenOptions{NoWait: true})
-		if err != nil && !errors.Is(err, voting.ErrPending) {
-			t.Fatal(err)
-		}
-		res, err := voting.CloseCeremony(ctx, e.commission, m, nil)
-		if err == nil {
-			if e.pk, err = elgamal.NewPublicKeyFromElement(res.JointKey); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if !errors.Is(err, voting.ErrNotReady) || i == 5 {
-			t.Fatalf("closing the ceremony: %v", err)
-		}
-	}
-	boxKey, err := schnorr.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := storetest.Open(t, dbURL)
-	e.box, err = ballotbox.New(ctx, ballotbox.Config{Election: m.ID, Board: e.board.As(addr(t, m.BallotBox.Address)),
-		DB: db, Key: boxKey, PhaseTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.box.Close() })
-	e.api, err = NewWithConfig(e.board, nil, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.api.AddBox(m.ID, e.box)
-	e.srv = httptest.NewServer(e.api)
-	t.Cleanup(e.srv.Close)
-	e.base = e.srv.URL + "/api/v1/elections/" + m.ID
+	e.api.AddBox(e.m.ID, e.box)
+	e.srv = electiontest.Serve(t, e.api)
+	e.base = e.srv.URL + "/api/v1/elections/" + e.m.ID
 	return e
 }
 
 func (e *boxServer) phase(p bulletin.Phase) {
 	e.t.Helper()
-	if err := voting.SetPhase(context.Background(), e.commission, e.m.ID, p); err != nil {
-		e.t.Fatal(err)
-	}
+	e.election.Phase(p)
 }
 
 var referendumYes = voting.Selections{"bike-lanes": {Options: []string{"yes"}}}
@@ -150,12 +70,7 @@ var referendumYes = voting.Selections{"bike-lanes": {Options: []string{"yes"}}}
 // ballot encrypts a yes with credential i (rand nil: crypto/rand).
 func (e *boxServer) ballot(i int, rand io.Reader) (*voting.Ballot, *voting.BallotSecrets) {
 	e.t.Helper()
-	c := e.creds[i]
-	b, s, err := voting.EncryptBallot(rand, e.m, e.pk, c.Style, c.Key, referendumYes)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b, s
+	return e.election.BallotWith(rand, i, referendumYes)
 }
 
 // auditRecord encrypts a ballot with credential i and opens it for audit.
@@ -289,27 +204,8 @@ func (e *boxServer) onBoard() []voting.TrackingCode {
 // order.
 func (e *boxServer) boardBallots() [][]byte {
 	e.t.Helper()
-	ctx := context.Background()
-	_, n, err := e.board.Head(ctx, e.m.Topic())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	es, err := e.board.Entries(ctx, e.m.Topic(), 0, n)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out [][]byte
-	for _, ent := range es {
-		if ent.Kind != bulletin.KindBallotBatch {
-			continue
-		}
-		b, err := voting.ParseBatch(ent.Payload)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, b.Ballots...)
-	}
-	return out
+	ballots, _ := e.election.BoardBallots()
+	return ballots
 }
 
 // historyHeaders returns the headers of a history request signed by

@@ -19,6 +19,7 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/internal/electiontest"
 	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
@@ -27,13 +28,6 @@ import (
 // Hostile input, each sent as a real request to a real server with a real
 // ballot box (docs/spec/ballotbox.md): a clear 4xx problem of the right
 // type, never a 5xx, and nothing already accepted lost.
-
-// onBackends runs f on SQLite and, with VECHE_PG_URL, PostgreSQL.
-func onBackends(t *testing.T, f func(t *testing.T, dbURL string)) {
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) { f(t, storetest.Backends()[name](t)) })
-	}
-}
 
 func sqliteURL(t *testing.T) string { return storetest.SQLiteURL(t) }
 
@@ -123,7 +117,7 @@ func mutate(b []byte, off int, repl []byte) []byte {
 func TestHostileBallotsAreRefused(t *testing.T) {
 	e := newBoxServer(t, sqliteURL(t), Config{}, voting.RevoteLastCounts, 3)
 	e.phase(bulletin.PhaseOpen)
-	first, _ := e.ballot(0, shake("the first ballot's randomness"))
+	first, _ := e.ballot(0, electiontest.Rand("the first ballot's randomness"))
 	e.cast(first.Bytes())
 	e.postAll()
 
@@ -167,7 +161,7 @@ func TestHostileBallotsAreRefused(t *testing.T) {
 	copy(copied[sigOff:], sig)
 	// Voter 2's own, valid ballot drawn with the first ballot's randomness:
 	// its ciphertexts repeat the first ballot's.
-	clash, _ := e.ballot(2, shake("the first ballot's randomness"))
+	clash, _ := e.ballot(2, electiontest.Rand("the first ballot's randomness"))
 	if clash.ClashKeys()[0] != first.ClashKeys()[0] {
 		t.Fatal("the test needs a ballot sharing a ciphertext with the first")
 	}
@@ -267,7 +261,7 @@ func TestCastingOutsideTheVotingPeriod(t *testing.T) {
 // choice: casting is idempotent), and the ballot is stored and posted
 // once. The same holds for an audit.
 func TestReplayedCastGetsTheSameReceipt(t *testing.T) {
-	onBackends(t, func(t *testing.T, dbURL string) {
+	eachStore(t, func(t *testing.T, dbURL string) {
 		e := newBoxServer(t, dbURL, Config{}, voting.RevoteLastCounts, 2)
 		e.phase(bulletin.PhaseOpen)
 		b, _ := e.ballot(0, nil)
@@ -313,7 +307,7 @@ func TestReplayedCastGetsTheSameReceipt(t *testing.T) {
 // credential's ballots in board order, the one the board counts.
 func TestConcurrentCastsFromOneCredential(t *testing.T) {
 	const n = 100
-	onBackends(t, func(t *testing.T, dbURL string) {
+	eachStore(t, func(t *testing.T, dbURL string) {
 		e := newBoxServer(t, dbURL, Config{}, voting.RevoteLastCounts, 2)
 		e.phase(bulletin.PhaseOpen)
 		ballots := make([][]byte, n)

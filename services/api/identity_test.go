@@ -17,6 +17,7 @@ import (
 
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/crypto/hybrid"
+	"github.com/veche/veche/internal/electiontest"
 	"github.com/veche/veche/services/identity"
 	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
@@ -382,7 +383,7 @@ func TestResidentFetchesOnlyItsOwnCredential(t *testing.T) {
 	eachStore(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
 		e := newIdentityEnv(t, dbURL, IdentityOptions{SelfRegistration: true}, identity.LoginLimit{})
-		_, m := exampleElection(t)
+		m := electiontest.Manifest(t, electiontest.Options{Trustees: 5})
 		fp, _ := m.Fingerprint()
 
 		anna := e.register(t, "anna@example.org", "anna's password")

@@ -24,9 +24,7 @@ import (
 func TestCastPostAndCheck(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "happy "+t.Name(), voting.RevoteLastCounts, true, 3)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "happy "+t.Name(), voting.RevoteLastCounts, 3, url)
 
 		var receipts []*voting.Receipt
 		for i := range 3 {
@@ -109,9 +107,7 @@ func TestConcurrentRevotes(t *testing.T) {
 		t.Run(string(policy), func(t *testing.T) {
 			backends(t, func(t *testing.T, url string) {
 				ctx := ctxFor(t)
-				e := newElection(t, "revotes "+t.Name(), policy, true, 2)
-				box := e.box(storetest.Open(t, url))
-				e.phase(bulletin.PhaseOpen)
+				e, box := openElection(t, "revotes "+t.Name(), policy, 2, url)
 				ballots := e.ballotsOf(0, yes, "", n)
 				receipts := make([]*voting.Receipt, n)
 				errs := make([]error, n)
@@ -177,9 +173,7 @@ func TestConcurrentRevotes(t *testing.T) {
 func TestClash(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "clash "+t.Name(), voting.RevoteLastCounts, true, 3)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "clash "+t.Name(), voting.RevoteLastCounts, 3, url)
 		first, firstSecrets := e.ballot(0, yes, "same randomness")
 		if _, err := box.Cast(ctx, first.Bytes()); err != nil {
 			t.Fatal(err)
@@ -496,9 +490,7 @@ var exampleSelections = voting.Selections{
 func TestConcurrentDuplicates(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "duplicates "+t.Name(), voting.RevoteDenied, true, 1)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "duplicates "+t.Name(), voting.RevoteDenied, 1, url)
 		b, _ := e.ballot(0, yes, "retried")
 		receipts := make([]*voting.Receipt, 20)
 		errs := make([]error, 20)
@@ -526,9 +518,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 func TestConcurrentClashesAndOrder(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "group "+t.Name(), voting.RevoteLastCounts, true, 24)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "group "+t.Name(), voting.RevoteLastCounts, 24, url)
 		cast := func(ballots [][]byte) ([]*voting.Receipt, []error) {
 			receipts := make([]*voting.Receipt, len(ballots))
 			errs := make([]error, len(ballots))

@@ -2,38 +2,25 @@ package ballotbox_test
 
 import (
 	"context"
-	"crypto/sha3"
-	"errors"
-	"fmt"
+	"crypto/sha256"
 	"io"
-	"os"
-	"runtime"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/crypto/elgamal"
-	"github.com/veche/veche/crypto/hybrid"
 	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/internal/electiontest"
 	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/services/store"
 	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
 )
 
-// testRand is the SHAKE256 stream of "veche/testrand/v1" || seed, as
-// crypto/internal/testrand (which this package may not import). Tests and
-// vectors only.
-func testRand(seed string) io.Reader {
-	x := sha3.NewSHAKE256()
-	x.Write([]byte("veche/testrand/v1"))
-	x.Write([]byte(seed))
-	return x
-}
+// testRand is the SHAKE256 stream of "veche/testrand/v1" || seed
+// (electiontest.Rand). Tests and vectors only.
+func testRand(seed string) io.Reader { return electiontest.Rand(seed) }
 
 func addr(t testing.TB, s string) bulletin.Address {
 	t.Helper()
@@ -46,17 +33,17 @@ func addr(t testing.TB, s string) bulletin.Address {
 
 // An election is the example election, run on an in-memory board up to
 // the end of its key ceremony (1 of 1 trustees), with its credentials
-// posted; the test opens it.
+// posted; the test opens it. Its randomness comes from seed.
 type election struct {
-	t          testing.TB
-	seed       string
-	board      *memboard.Board
-	m          *voting.Manifest
-	commission *memboard.Client
-	boxBoard   *memboard.Client
-	pk         *elgamal.PublicKey
-	creds      []*voting.Credential
-	boxKey     *schnorr.PrivateKey
+	t        testing.TB
+	seed     string
+	board    *memboard.Board
+	m        *voting.Manifest
+	boxBoard *memboard.Client
+	pk       *elgamal.PublicKey
+	creds    []*voting.Credential
+	boxKey   *schnorr.PrivateKey    // nil: made from seed
+	fx       *electiontest.Election // nil: made by chainElection
 }
 
 // manifest is the example manifest (voting/testdata/election.yaml) with
@@ -64,104 +51,44 @@ type election struct {
 // referendum, for fast ballots.
 func manifest(t testing.TB, id string, revote voting.RevotePolicy, small bool) *voting.Manifest {
 	t.Helper()
-	raw, err := os.ReadFile("../../voting/testdata/election.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := voting.DecodeManifest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.ID = id
-	m.Revote = revote
-	m.Trustees.Threshold = 1
-	m.Trustees.Members = m.Trustees.Members[:1]
-	if small {
-		m.Contests = m.Contests[:1]
-		m.BallotStyles[0].Contests = []string{m.Contests[0].ID}
-	}
-	if err := m.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return electiontest.Manifest(t, electiontest.Options{ID: id, Revote: revote, Referendum: small})
 }
 
+// newElection sets up the election whose id is seed, lower case and
+// hyphenated, with voters credentials.
 func newElection(t testing.TB, seed string, revote voting.RevotePolicy, small bool, voters int) *election {
 	t.Helper()
-	ctx := context.Background()
-	id := strings.ToLower(strings.NewReplacer(" ", "-", "/", "-", "_", "-").Replace(seed))
-	m := manifest(t, id, revote, small)
-	e := &election{t: t, seed: seed, board: memboard.New(), m: m}
-	e.commission = e.board.As(addr(t, m.Commission.Address))
-	e.boxBoard = e.board.As(addr(t, m.BallotBox.Address))
-	if err := voting.Publish(ctx, e.commission, m); err != nil {
-		t.Fatal(err)
+	x := electiontest.New(t, electiontest.Options{Seed: seed, Revote: revote, Referendum: small, Voters: voters})
+	return &election{
+		t: t, seed: seed, board: x.Board, m: x.Manifest, pk: x.Key, creds: x.Credentials, fx: x,
+		boxBoard: x.As(x.Manifest.BallotBox.Address),
 	}
-	creds, list, err := voting.GenerateCredentials(testRand(seed+" credentials"), m, map[string]int{"city": voters})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// fixture is e as an electiontest.Election; an election set up elsewhere
+// (on a chain, by chainElection) gets one of its fields.
+func (e *election) fixture() *electiontest.Election {
+	if e.fx != nil {
+		return e.fx
 	}
-	e.creds = creds
-	if err := voting.PostCredentials(ctx, e.board.As(addr(t, m.CredentialAuthority.Address)), m, list); err != nil {
-		t.Fatal(err)
-	}
-	trustee := e.board.As(addr(t, m.Trustees.Members[0].Address))
-	key, err := hybrid.GenerateKey(testRand(seed + " trustee"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := voting.Join(ctx, trustee, m, key, testRand(seed+" join")); err != nil {
-		t.Fatal(err)
-	}
-	e.phase(bulletin.PhaseKeyCeremony)
-	st := &voting.MemoryStore{}
-	for i := 0; ; i++ {
-		_, err := voting.RunKeygen(ctx, trustee, m, key, st, &voting.KeygenOptions{Rand: testRand(fmt.Sprintf("%s keygen %d", seed, i)), NoWait: true})
-		if err != nil && !errors.Is(err, voting.ErrPending) {
-			t.Fatal(err)
-		}
-		res, err := voting.CloseCeremony(ctx, e.commission, m, nil)
-		if err == nil {
-			e.pk, err = elgamal.NewPublicKeyFromElement(res.JointKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if !errors.Is(err, voting.ErrNotReady) || i == 5 {
-			t.Fatalf("closing the ceremony: %v", err)
-		}
-	}
-	e.boxKey, err = schnorr.GenerateKey(testRand(seed + " box key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return &electiontest.Election{T: e.t, Seed: e.seed, Manifest: e.m, Key: e.pk, Credentials: e.creds, BoxKey: e.boxKey}
 }
 
 func (e *election) phase(p bulletin.Phase) {
 	e.t.Helper()
-	if err := voting.SetPhase(context.Background(), e.commission, e.m.ID, p); err != nil {
-		e.t.Fatal(err)
-	}
+	e.fixture().Phase(p)
 }
 
 // box starts a ballot box on db that reads the phase on every request.
 func (e *election) box(db *store.DB) *ballotbox.Box {
+	e.t.Helper()
 	return e.boxOn(db, e.boxBoard)
 }
 
+// boxOn is box posting through b.
 func (e *election) boxOn(db *store.DB, b ballotbox.Board) *ballotbox.Box {
 	e.t.Helper()
-	box, err := ballotbox.New(context.Background(), ballotbox.Config{
-		Election: e.m.ID, Board: b, DB: db, Key: e.boxKey, PhaseTTL: -1,
-		Rand: testRand(e.seed + " box"),
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { box.Close() })
-	return box
+	return e.fixture().Box(db, b)
 }
 
 var yes = voting.Selections{"bike-lanes": {Options: []string{"yes"}}}
@@ -169,66 +96,24 @@ var yes = voting.Selections{"bike-lanes": {Options: []string{"yes"}}}
 // ballot encrypts sel with credential i, randomness from seed.
 func (e *election) ballot(i int, sel voting.Selections, seed string) (*voting.Ballot, *voting.BallotSecrets) {
 	e.t.Helper()
-	c := e.creds[i]
-	b, s, err := voting.EncryptBallot(testRand(e.seed+" ballot "+seed), e.m, e.pk, c.Style, c.Key, sel)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b, s
+	return e.fixture().Ballot(i, sel, seed)
 }
 
 // ballotsOf encrypts n ballots of credential i with sel, ballot k from
 // seed prefix+k (as e.ballot), on every core, and returns their bytes.
 func (e *election) ballotsOf(i int, sel voting.Selections, prefix string, n int) [][]byte {
 	e.t.Helper()
-	out := make([][]byte, n)
-	errs := make([]error, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
-				c := e.creds[i]
-				b, _, err := voting.EncryptBallot(testRand(e.seed+" ballot "+prefix+fmt.Sprint(k)), e.m, e.pk, c.Style, c.Key, sel)
-				if err == nil {
-					out[k] = b.Bytes()
-				}
-				errs[k] = err
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		e.t.Fatal(err)
-	}
-	return out
+	return e.fixture().Ballots(i, sel, prefix, n)
 }
 
 // onBoard returns the tracking codes of the ballots in the election's
 // ballot-batch entries, in board order, and the number of those entries.
 func (e *election) onBoard() ([]voting.TrackingCode, int) {
 	e.t.Helper()
-	ctx := context.Background()
-	_, n, err := e.board.Head(ctx, e.m.Topic())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	es, err := e.board.Entries(ctx, e.m.Topic(), 0, n)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	ballots, batches := e.fixture().BoardBallots()
 	var out []voting.TrackingCode
-	batches := 0
-	for _, ent := range es {
-		if ent.Kind != bulletin.KindBallotBatch {
-			continue
-		}
-		batches++
-		b, err := voting.ParseBatch(ent.Payload)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		out = append(out, b.TrackingCodes()...)
+	for _, b := range ballots {
+		out = append(out, sha256.Sum256(b))
 	}
 	return out, batches
 }
@@ -236,14 +121,8 @@ func (e *election) onBoard() ([]voting.TrackingCode, int) {
 // entriesOf counts the topic's entries of kind k.
 func (e *election) entriesOf(k bulletin.Kind) int {
 	e.t.Helper()
-	ctx := context.Background()
-	_, n, _ := e.board.Head(ctx, e.m.Topic())
-	es, err := e.board.Entries(ctx, e.m.Topic(), 0, n)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	c := 0
-	for _, ent := range es {
+	for _, ent := range e.fixture().Entries() {
 		if ent.Kind == k {
 			c++
 		}
@@ -262,4 +141,14 @@ func ctxFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// openElection is newElection (small) with a ballot box on a fresh
+// database at url, opened.
+func openElection(t *testing.T, seed string, revote voting.RevotePolicy, voters int, url string) (*election, *ballotbox.Box) {
+	t.Helper()
+	e := newElection(t, seed, revote, true, voters)
+	box := e.box(storetest.Open(t, url))
+	e.phase(bulletin.PhaseOpen)
+	return e, box
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/services/ballotbox"
-	"github.com/veche/veche/services/store/storetest"
 	"github.com/veche/veche/voting"
 )
 
@@ -29,9 +28,7 @@ func historyCodes(items []ballotbox.HistoryItem) (codes []voting.TrackingCode, c
 func TestHistoryFollowsBoardOrder(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "history "+t.Name(), voting.RevoteLastCounts, true, 3)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "history "+t.Name(), voting.RevoteLastCounts, 3, url)
 		me := e.creds[0].Key.Public()
 
 		if items, err := box.History(ctx, me); err != nil || len(items) != 0 {
@@ -128,9 +125,7 @@ func TestHistoryFollowsBoardOrder(t *testing.T) {
 func TestHistoryDeniedAndRefused(t *testing.T) {
 	backends(t, func(t *testing.T, url string) {
 		ctx := ctxFor(t)
-		e := newElection(t, "history denied "+t.Name(), voting.RevoteDenied, true, 2)
-		box := e.box(storetest.Open(t, url))
-		e.phase(bulletin.PhaseOpen)
+		e, box := openElection(t, "history denied "+t.Name(), voting.RevoteDenied, 2, url)
 		first, _ := e.ballot(0, yes, "first")
 		if _, err := box.Cast(ctx, first.Bytes()); err != nil {
 			t.Fatal(err)

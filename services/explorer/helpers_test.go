@@ -1,17 +1,15 @@
 package explorer_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
+	"github.com/veche/veche/internal/electiontest"
+	"github.com/veche/veche/internal/electiontest/explorertest"
 	"github.com/veche/veche/services/explorer"
 	"github.com/veche/veche/tally/verify"
 	"github.com/veche/veche/tally/verify/verifytest"
@@ -24,7 +22,7 @@ const (
 	sampleID       = "sample-2026"
 	sampleRecord   = "../../testdata/verification/sample.jsonl"
 	tamperedRecord = "../../testdata/verification/sample-tampered.jsonl"
-	prefix         = "/explorer"
+	prefix         = explorertest.Prefix
 )
 
 // sampleBoard is a memboard holding the whole sample election, plus a
@@ -34,43 +32,16 @@ func sampleBoard(t testing.TB) (*memboard.Board, *verify.Record) {
 	rec := verifytest.Load(t, sampleRecord)
 	board := memboard.New()
 	verifytest.Replay(t, board, rec, 0, len(rec.Log))
-	ctx := context.Background()
-	owner := board.As(bulletin.Address{0xd0})
-	if err := owner.CreateTopic(ctx, serviceTopic, bulletin.PhaseService); err != nil {
-		t.Fatal(err)
-	}
-	if err := owner.SetPoster(ctx, serviceTopic, owner.Address(), bulletin.NewKindSet(bulletin.KindDocAnchor)); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"first anchor", "second anchor"} {
-		if _, err := owner.Append(ctx, serviceTopic, bulletin.KindDocAnchor, []byte(p)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	explorertest.AddServiceTopic(t, board)
 	return board, rec
 }
 
-var serviceTopic = bulletin.NamedTopic("city-documents")
+var serviceTopic = explorertest.ServiceTopic
 
 // serve starts an explorer of opts under prefix and an HTTP server for it.
 func serve(t testing.TB, opts explorer.Options) (*explorer.Explorer, *httptest.Server) {
 	t.Helper()
-	if opts.Prefix == "" {
-		opts.Prefix = prefix
-	}
-	if opts.PollInterval == 0 {
-		opts.PollInterval = 20 * time.Millisecond
-	}
-	ex, err := explorer.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ex)
-	t.Cleanup(func() {
-		srv.Close()
-		ex.Close()
-	})
-	return ex, srv
+	return explorertest.Serve(t, opts)
 }
 
 // A response is what a request got.
@@ -87,62 +58,22 @@ func get(t testing.TB, srv *httptest.Server, path string, header ...string) resp
 
 func do(t testing.TB, srv *httptest.Server, method, path string, header ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	r := electiontest.Do(t, srv.Client(), method, srv.URL+path, header...)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // waitReport waits until the explorer's report of election id has the
 // verdict want and at least entries entries, and returns it.
 func waitReport(t testing.TB, srv *httptest.Server, id string, want verify.Verdict, entries uint64) *verify.Report {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
-		r := get(t, srv, prefix+"/elections/"+id+"/report.json")
-		if r.status == http.StatusOK {
-			var rep verify.Report
-			if err := json.Unmarshal([]byte(r.body), &rep); err != nil {
-				t.Fatalf("report.json: %v\n%s", err, r.body)
-			}
-			if rep.Verdict == want && rep.Entries >= entries {
-				return &rep
-			}
-			last = string(rep.Verdict)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("election %s: no %s report with %d entries within a minute (last verdict %q)", id, want, entries, last)
-	return nil
+	return explorertest.WaitReport(t, srv, id, want, entries)
 }
 
 // waitFor polls path until its body contains want.
 func waitFor(t testing.TB, srv *httptest.Server, path, want string) response {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var r response
-	for time.Now().Before(deadline) {
-		if r = get(t, srv, path); strings.Contains(r.body, want) {
-			return r
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("GET %s: %q did not appear within a minute; last answer %d:\n%s", path, want, r.status, r.body)
-	return r
+	r := electiontest.WaitForBody(t, srv.Client(), srv.URL+path, want)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // mustContain fails unless s contains every one of want.

@@ -2,13 +2,10 @@ package client_test
 
 import (
 	"context"
-	"crypto/sha3"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,8 +14,8 @@ import (
 	"github.com/veche/veche/bulletin"
 	"github.com/veche/veche/bulletin/memboard"
 	"github.com/veche/veche/crypto/elgamal"
-	"github.com/veche/veche/crypto/hybrid"
 	"github.com/veche/veche/crypto/schnorr"
+	"github.com/veche/veche/internal/electiontest"
 	"github.com/veche/veche/services/api"
 	"github.com/veche/veche/services/ballotbox"
 	"github.com/veche/veche/services/identity"
@@ -28,14 +25,9 @@ import (
 	"github.com/veche/veche/voting/client"
 )
 
-// testRand is the SHAKE256 stream of "veche/testrand/v1" || seed, as
-// crypto/internal/testrand (which this package may not import).
-func testRand(seed string) io.Reader {
-	x := sha3.NewSHAKE256()
-	x.Write([]byte("veche/testrand/v1"))
-	x.Write([]byte(seed))
-	return x
-}
+// testRand is the SHAKE256 stream of "veche/testrand/v1" || seed
+// (electiontest.Rand).
+func testRand(seed string) io.Reader { return electiontest.Rand(seed) }
 
 func ctxFor(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -43,107 +35,32 @@ func ctxFor(t testing.TB) context.Context {
 	return ctx
 }
 
-func addr(t testing.TB, s string) bulletin.Address {
-	t.Helper()
-	a, err := voting.ParseAddress(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
 // An election is the example election (voting/testdata/election.yaml, one
 // trustee) set up on an in-memory board up to its key ceremony's end, with
 // its credentials posted, and opened.
 type election struct {
-	t          testing.TB
-	seed       string
-	board      *memboard.Board
-	m          *voting.Manifest
-	commission *memboard.Client
-	pk         *elgamal.PublicKey
-	creds      []*voting.Credential
-	list       *voting.CredentialList
+	t     testing.TB
+	seed  string
+	board *memboard.Board
+	box   *memboard.Client // the board as the ballot box
+	m     *voting.Manifest
+	pk    *elgamal.PublicKey
+	creds []*voting.Credential
 }
 
 // manifest is the example manifest with id and one trustee; edit may
 // change it further.
 func manifest(t testing.TB, id string, edit func(*voting.Manifest)) *voting.Manifest {
 	t.Helper()
-	raw, err := os.ReadFile("../testdata/election.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := voting.DecodeManifest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.ID = id
-	m.Trustees.Threshold = 1
-	m.Trustees.Members = m.Trustees.Members[:1]
-	if edit != nil {
-		edit(m)
-	}
-	if err := m.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return electiontest.Manifest(t, electiontest.Options{ID: id, Edit: edit})
 }
 
 // newElection publishes m on a new board, runs the key ceremony (seeded
-// by seed), posts voters credentials (nil creds: generated) and opens the
-// election.
+// by seed), posts voters credentials and opens the election.
 func newElection(t testing.TB, seed string, m *voting.Manifest, voters int) *election {
 	t.Helper()
-	ctx := ctxFor(t)
-	e := &election{t: t, seed: seed, board: memboard.New(), m: m}
-	e.commission = e.board.As(addr(t, m.Commission.Address))
-	if err := voting.Publish(ctx, e.commission, m); err != nil {
-		t.Fatal(err)
-	}
-	creds, list, err := voting.GenerateCredentials(testRand(seed+" credentials"), m, map[string]int{m.BallotStyles[0].ID: voters})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.creds, e.list = creds, list
-	if err := voting.PostCredentials(ctx, e.board.As(addr(t, m.CredentialAuthority.Address)), m, list); err != nil {
-		t.Fatal(err)
-	}
-	trustee := e.board.As(addr(t, m.Trustees.Members[0].Address))
-	key, err := hybrid.GenerateKey(testRand(seed + " trustee"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := voting.Join(ctx, trustee, m, key, testRand(seed+" join")); err != nil {
-		t.Fatal(err)
-	}
-	e.phase(bulletin.PhaseKeyCeremony)
-	st := &voting.MemoryStore{}
-	for i := 0; ; i++ {
-		_, err := voting.RunKeygen(ctx, trustee, m, key, st, &voting.KeygenOptions{Rand: testRand(fmt.Sprintf("%s keygen %d", seed, i)), NoWait: true})
-		if err != nil && !errors.Is(err, voting.ErrPending) {
-			t.Fatal(err)
-		}
-		res, err := voting.CloseCeremony(ctx, e.commission, m, nil)
-		if err == nil {
-			if e.pk, err = elgamal.NewPublicKeyFromElement(res.JointKey); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if !errors.Is(err, voting.ErrNotReady) || i == 5 {
-			t.Fatalf("closing the ceremony: %v", err)
-		}
-	}
-	e.phase(bulletin.PhaseOpen)
-	return e
-}
-
-func (e *election) phase(p bulletin.Phase) {
-	e.t.Helper()
-	if err := voting.SetPhase(context.Background(), e.commission, e.m.ID, p); err != nil {
-		e.t.Fatal(err)
-	}
+	x := electiontest.New(t, electiontest.Options{Manifest: m, Seed: seed, Voters: voters, Stage: electiontest.Opened})
+	return &election{t: t, seed: seed, board: x.Board, box: x.As(m.BallotBox.Address), m: m, pk: x.Key, creds: x.Credentials}
 }
 
 // A server is a real voter API with a real ballot box on SQLite in front
@@ -166,45 +83,36 @@ func (e *election) serve(handler func(http.Handler) http.Handler) *server {
 // serveWith is serve with the API configured by cfg.
 func (e *election) serveWith(cfg api.Config, handler func(http.Handler) http.Handler) *server {
 	e.t.Helper()
-	return startServer(e.t, e.m, e.seed, e.board, e.board.As(addr(e.t, e.m.BallotBox.Address)), storetest.SQLiteURL(e.t), cfg, handler)
+	return startServer(e.t, e.m, e.seed, e.board, e.box, storetest.SQLiteURL(e.t), cfg, handler)
 }
 
 // serveOn is serve with the box's and the identity service's database at
 // dbURL.
 func (e *election) serveOn(dbURL string) *server {
 	e.t.Helper()
-	return startServer(e.t, e.m, e.seed, e.board, e.board.As(addr(e.t, e.m.BallotBox.Address)), dbURL, api.Config{}, nil)
+	return startServer(e.t, e.m, e.seed, e.board, e.box, dbURL, api.Config{}, nil)
 }
 
 // startServer starts the API reading board and the ballot box of election
 // m posting through boxBoard, on the (fresh) database at dbURL.
 func startServer(t testing.TB, m *voting.Manifest, seed string, board bulletin.Reader, boxBoard ballotbox.Board, dbURL string, cfg api.Config, handler func(http.Handler) http.Handler) *server {
 	t.Helper()
-	ctx := ctxFor(t)
 	srv, err := api.NewWithConfig(board, nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := storetest.Open(t, dbURL)
 	s := &server{db: db, api: srv}
-	if s.boxKey, err = schnorr.GenerateKey(testRand(seed + " box key")); err != nil {
-		t.Fatal(err)
-	}
-	s.box, err = ballotbox.New(ctx, ballotbox.Config{
-		Election: m.ID, Board: boxBoard, DB: db, Key: s.boxKey,
-		PhaseTTL: -1, Rand: testRand(seed + " box"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.box.Close() })
+	// The box's key and randomness are those of the election of seed.
+	fx := &electiontest.Election{T: t, Seed: seed, Manifest: m}
+	s.box = fx.Box(db, boxBoard)
+	s.boxKey = fx.BoxKey
 	s.api.AddBox(m.ID, s.box)
 	var h http.Handler = s.api
 	if handler != nil {
 		h = handler(h)
 	}
-	s.Server = httptest.NewServer(h)
-	t.Cleanup(s.Close)
+	s.Server = electiontest.Serve(t, h)
 	return s
 }
 

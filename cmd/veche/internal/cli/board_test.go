@@ -21,26 +21,6 @@ import (
 	"github.com/veche/veche/services/chain"
 )
 
-// mustRun runs veche and fails the test on a non-zero exit.
-func mustRun(t *testing.T, args ...string) string {
-	t.Helper()
-	out, stderr, code := veche(t, args...)
-	if code != 0 {
-		t.Fatalf("veche %s: exit %d: %s", strings.Join(args, " "), code, stderr)
-	}
-	return out
-}
-
-// mustFail runs veche, expects exit status 1 and returns stderr, which must
-// contain want.
-func mustFail(t *testing.T, want string, args ...string) {
-	t.Helper()
-	_, stderr, code := veche(t, args...)
-	if code != 1 || !strings.Contains(stderr, want) {
-		t.Fatalf("veche %s: exit %d, stderr %q; want exit 1 and %q", strings.Join(args, " "), code, stderr, want)
-	}
-}
-
 // A local flag that shadows a global one silently swallows it (post's
 // --data once took the data directory's place).
 func TestNoFlagShadowsAGlobalOne(t *testing.T) {
@@ -202,32 +182,6 @@ func TestBoardGeth(t *testing.T) {
 	mustFail(t, "no contract at", "--contract", owner, "board", "verify", "notices")
 }
 
-// lineWaiter collects output and closes done once it has want lines.
-type lineWaiter struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	want   int
-	done   chan struct{}
-	closed bool
-}
-
-func (w *lineWaiter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n, _ := w.buf.Write(p)
-	if strings.Count(w.buf.String(), "\n") >= w.want && !w.closed {
-		close(w.done)
-		w.closed = true
-	}
-	return n, nil
-}
-
-func (w *lineWaiter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 func TestBenchBoard(t *testing.T) {
 	dir := isolate(t)
 	out := mustRun(t, "--data", filepath.Join(dir, "data"), "bench", "board", "--entries", "300", "--batch", "100", "--singles", "3", "--rounds", "1")
@@ -269,25 +223,11 @@ func TestElectionCommands(t *testing.T) {
 		keys[who] = path
 		keys[who+".addr"] = strings.ToLower(strings.Fields(out)[1])
 	}
-	manifest := fmt.Sprintf(`version: 1
-id: test-election
-title: {en: Test election}
-opens: 2026-09-13T08:00:00+03:00
-closes: 2026-09-13T20:00:00+03:00
-revote: last-counts
-districts: [{id: all, name: {en: Everyone}}]
-ballot_styles: [{id: s, districts: [all], contests: [q]}]
-contests:
-  - {id: q, title: {en: Question}, kind: referendum, tally: homomorphic, min: 1, max: 1, blank: false, write_in: false,
-     options: [{id: "yes", title: {en: "Yes"}}, {id: "no", title: {en: "No"}}]}
-commission: {name: Commission, address: "%[1]s"}
-ballot_box: {name: Box, address: "%[1]s"}
-credential_authority: {name: CA, address: "%[1]s"}
-trustees:
-  threshold: 2
-  members: [{name: T1, address: "%[2]s"}, {name: T2, address: "%[3]s"}, {name: T3, address: "%[4]s"}]
-mixers: [{name: M1, address: "%[5]s"}]
-`, keys["commission.addr"], keys["t1.addr"], keys["t2.addr"], keys["t3.addr"], keys["m1.addr"])
+	manifest := referendum{
+		id: "test-election", title: "{en: Test election}", commission: keys["commission.addr"], threshold: 2,
+		trustees: []string{"T1=" + keys["t1.addr"], "T2=" + keys["t2.addr"], "T3=" + keys["t3.addr"]},
+		mixers:   []string{"M1=" + keys["m1.addr"]},
+	}.yaml()
 	writeFile(t, "manifest.yaml", manifest)
 
 	out := mustRun(t, "election", "check", "manifest.yaml")
@@ -352,22 +292,7 @@ func TestElectionTrustees(t *testing.T) {
 // cleanly when interrupted.
 func TestServe(t *testing.T) {
 	dir := isolate(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &lineWaiter{want: 1, done: make(chan struct{})}
-	var code int
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		code = Run(ctx, []string{"--data", filepath.Join(dir, "data"), "serve", "--listen", "127.0.0.1:0"}, out, os.Stderr)
-	}()
-	select {
-	case <-out.done:
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not start")
-	}
-	line := out.String()
-	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	base, stop := startServer(t, "serving the voter API", 1, "--data", filepath.Join(dir, "data"), "serve", "--listen", "127.0.0.1:0")
 	for path, want := range map[string]int{"/health": 200, "/ready": 200, "/elections/nope": 404, "/openapi.json": 200} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -383,9 +308,5 @@ func TestServe(t *testing.T) {
 		t.Fatalf("metrics: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	cancel()
-	wg.Wait()
-	if code != 0 {
-		t.Fatalf("serve exited %d", code)
-	}
+	stop()
 }

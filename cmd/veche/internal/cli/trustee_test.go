@@ -161,25 +161,10 @@ func TestTrusteeCommands(t *testing.T) {
 // election whose commission and trustees post with keys[...+".addr"].
 func writeTrusteesManifest(t *testing.T, id string, keys map[string]string) {
 	t.Helper()
-	writeFile(t, "manifest.yaml", fmt.Sprintf(`version: 1
-id: %[5]s
-title: {en: Trustees test}
-opens: 2026-09-13T08:00:00+03:00
-closes: 2026-09-13T20:00:00+03:00
-revote: last-counts
-districts: [{id: all, name: {en: Everyone}}]
-ballot_styles: [{id: s, districts: [all], contests: [q]}]
-contests:
-  - {id: q, title: {en: Question}, kind: referendum, tally: homomorphic, min: 1, max: 1, blank: false, write_in: false,
-     options: [{id: "yes", title: {en: "Yes"}}, {id: "no", title: {en: "No"}}]}
-commission: {name: Commission, address: "%[1]s"}
-ballot_box: {name: Box, address: "%[1]s"}
-credential_authority: {name: CA, address: "%[1]s"}
-trustees:
-  threshold: 2
-  members: [{name: Alice, address: "%[2]s"}, {name: Bob, address: "%[3]s"}, {name: Carol, address: "%[4]s"}]
-mixers: []
-`, keys["commission.addr"], keys["t1.addr"], keys["t2.addr"], keys["t3.addr"], id))
+	writeFile(t, "manifest.yaml", referendum{
+		id: id, title: "{en: Trustees test}", commission: keys["commission.addr"], threshold: 2,
+		trustees: []string{"Alice=" + keys["t1.addr"], "Bob=" + keys["t2.addr"], "Carol=" + keys["t3.addr"]},
+	}.yaml())
 }
 
 // checkShareFile opens a share file and checks x_j·G against the
