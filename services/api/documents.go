@@ -95,9 +95,10 @@ func (d *documentsAPI) ready(w http.ResponseWriter, r *http.Request) bool {
 
 // fail maps the documents service's errors to problems.
 func (d *documentsAPI) fail(w http.ResponseWriter, err error) {
+	if bodyProblem(w, err) {
+		return
+	}
 	switch {
-	case errors.Is(err, errBadJSON):
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.Is(err, documents.ErrMalformed):
 		problem(w, http.StatusBadRequest, "invalid-document-request", "Invalid request", err.Error())
 	case errors.Is(err, documents.ErrNoIssuer):

@@ -214,6 +214,10 @@ func TestDocumentsAPIRefusesHostileRequests(t *testing.T) {
 			`{"recipient":"anna@example.org","type":"other","title":"x","media_type":"text/plain","content":"","valid_from":"2030-01-01T00:00:00Z","valid_until":"2020-01-01T00:00:00Z"}`} {
 			e.want(t, e.do(t, "POST", "/documents", e.issuer, body), 400)
 		}
+		// An oversize body is 413 and another media type 415, as on every
+		// JSON route.
+		e.want(t, e.do(t, "POST", "/documents", e.issuer, `{"recipient":"anna@example.org","type":"other","title":"x","media_type":"text/plain","content":"`+
+			strings.Repeat("A", MaxBody)+`"}`), 413)
 		e.want(t, e.do(t, "POST", "/documents/"+id+"/revocation", e.issuer, `{"reason":"bored"}`), 400)
 		e.want(t, e.do(t, "POST", "/me/documents/"+id+"/shares", e.anna, `{"ttl_seconds":0}`), 400)
 		e.want(t, e.do(t, "POST", "/me/documents/"+id+"/shares", e.anna, `{"ttl_seconds":99999999999}`), 400)

@@ -81,10 +81,11 @@ func (s *Server) identityService(w http.ResponseWriter) (*identity.Service, Iden
 // errors never contain identifiers, passwords or tokens, but only the
 // rule broken is answered.
 func (s *Server) identityProblem(w http.ResponseWriter, err error) {
+	if bodyProblem(w, err) {
+		return
+	}
 	var limited *identity.RateLimitError
 	switch {
-	case errors.Is(err, errBadJSON):
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(limited.RetryAfter)))
 		problem(w, http.StatusTooManyRequests, "rate-limited", "Too many failed logins for this identifier",
