@@ -33,9 +33,32 @@
 // written only by issuers and administrators), the documents (content,
 // title, salt), their recipients, share codes (only hashes) and the
 // entries to post, in services/store (tables documents_*, migrations 0004 and 0008).
-// A state change and the entry it posts are one transaction; [Service.Post]
-// posts in order and never twice. Erasure ([Service.Erase]) deletes the
-// content and salt; the anchor stays and can no longer be linked.
+// A state change and the entry it posts are one transaction. Erasure
+// ([Service.Erase]) deletes the content and salt; the anchor stays and can
+// no longer be linked.
+//
+// # Posting
+//
+// [Service.Post] posts the pending entries in the order they were planned,
+// in batches (one AppendBatch of up to 256 entries each), and never twice.
+// Any number of servers may share the database (veche serve replicas,
+// veche documents next to them): they post one at a time, under the
+// database lease "documents-post" (store.Lease, in table leases), renewed
+// before each batch. A state change posts its entry before it returns: it
+// takes the lease, or waits until the server holding it has posted the
+// entry (if the post fails, the entry waits for the next; [Service.Run]
+// tries periodically). Before a batch's first attempt the topic's entry
+// count is recorded with its entries; a batch whose post failed, or whose
+// server died (its lease then expires: Config.PostLease, a minute by
+// default), is posted again before anything new, and what of it is found
+// on the board from that count is recorded rather than posted again
+// (ethboard.AppendOnce, which first waits for the account's transactions
+// in flight).
+//
+// HAZARD: a post that outlives three quarters of the lease is abandoned,
+// and one that lands after the next server has searched the board (on a
+// board that does not settle the account's transactions first) would be
+// posted twice; readers then ignore the repeat.
 //
 // # Signing keys at rest
 //

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	cryptorand "crypto/rand"
 	"crypto/sha256"
@@ -44,7 +45,16 @@ type Config struct {
 	Rand       io.Reader        // nil: crypto/rand
 	Now        func() time.Time // nil: time.Now
 	Logger     *slog.Logger     // nil: discard
+	// PostLease is how long a server's claim to post the service's
+	// entries ([Service.Post]) lasts without being renewed before another
+	// server may take it over (its holder having died): 0 means
+	// [DefaultPostLease]. Posting one batch must take less than three
+	// quarters of it (the post is abandoned then).
+	PostLease time.Duration
 }
+
+// DefaultPostLease is the default of Config.PostLease.
+const DefaultPostLease = time.Minute
 
 // A Service is the documents service over a store, the identity layer and
 // the board. It is safe for concurrent use.
@@ -76,6 +86,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PostLease <= 0 {
+		cfg.PostLease = DefaultPostLease
 	}
 	s := &Service{cfg: cfg}
 	if n, err := s.sealAtRest(ctx); err != nil {
@@ -467,94 +480,311 @@ func (s *Service) postNow(ctx context.Context) {
 	}
 }
 
-// Post posts every pending board entry, in the order they were planned,
-// and returns how many it posted. Before an entry's first attempt it
-// records the topic's entry count; a later attempt (after a crash or a
-// failure) first looks for the same entry from there, so an entry is never
-// posted twice.
+// postLease is the name of the posting lease (store.Lease), which every
+// documents service on the database shares.
+const postLease = "documents-post"
+
+// maxPostBatch bounds the entries of one AppendBatch (a board may spread
+// them over several transactions).
+const maxPostBatch = 256
+
+// Post posts the pending board entries, in the order they were planned,
+// and returns how many it recorded as posted.
+//
+// Servers sharing the database post one at a time, under the lease
+// "documents-post": Post takes it, waiting while another server holds it
+// (until it is released or expires) -- unless that server has posted, in
+// the meantime, every entry that was pending when this call began, in which
+// case Post returns 0 at once. So a state change returns once its entry is
+// on the board, whichever server posted it. Under the lease Post posts the
+// pending entries in batches of up to 256, one AppendBatch each, renewing
+// the lease before each, until every entry pending when it began is on the
+// board (entries planned since ride along in its batches).
+//
+// Before a batch's first attempt Post records the topic's entry count with
+// its entries. A batch whose post failed, or whose server died, is posted
+// again before anything new, by whichever call holds the lease next: from
+// that count on, the entries it finds on the board (the longest prefix of
+// the batch, in order, posted by this account: ethboard.AppendOnce, which
+// first waits for the account's transactions in flight, or the same search)
+// are recorded, not posted again, and only the rest is posted.
 func (s *Service) Post(ctx context.Context) (int, error) {
 	s.postMu.Lock()
 	defer s.postMu.Unlock()
-	type pending struct {
-		id      int64
-		kind    bulletin.Kind
-		payload []byte
-		from    sql.NullInt64
-	}
-	var ps []pending
+	var target int64 // the last entry pending now
 	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		ps = ps[:0]
-		rows, err := tx.QueryContext(ctx, "SELECT id, kind, payload, board_from FROM documents_entries WHERE posted_seq IS NULL ORDER BY id")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p pending
-			var k int
-			if err := rows.Scan(&p.id, &k, &p.payload, &p.from); err != nil {
-				return err
-			}
-			p.kind = bulletin.Kind(k)
-			ps = append(ps, p)
-		}
-		return rows.Err()
+		return tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM documents_entries WHERE posted_seq IS NULL").Scan(&target)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("documents: reading pending entries: %w", err)
 	}
+	if target == 0 {
+		return 0, nil
+	}
+	lease, err := s.takePostLease(ctx, target)
+	if err != nil || lease == nil {
+		return 0, err
+	}
+	defer func() {
+		if err := lease.Release(ctx); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+			s.cfg.Logger.Warn("documents: the posting lease was not released; it expires", "lease", lease.TTL(), "err", err)
+		}
+	}()
 	n := 0
-	for _, p := range ps {
-		seq, found, err := s.findPosted(ctx, p.from, p.kind, p.payload)
+	for {
+		b, err := s.nextBatch(ctx, target)
+		if err != nil || len(b) == 0 {
+			return n, err
+		}
+		k, err := s.postBatch(ctx, lease, b)
+		n += k
 		if err != nil {
 			return n, err
 		}
-		if !found {
-			_, count, err := s.cfg.Board.Head(ctx, s.cfg.Topic)
-			if err != nil {
-				return n, fmt.Errorf("documents: reading the board: %w", err)
-			}
-			if err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-				_, err := tx.ExecContext(ctx, "UPDATE documents_entries SET board_from = $1 WHERE id = $2 AND board_from IS NULL", int64(count), p.id)
-				return err
-			}); err != nil {
-				return n, fmt.Errorf("documents: recording an attempt: %w", err)
-			}
-			if seq, err = s.cfg.Board.Append(ctx, s.cfg.Topic, p.kind, p.payload); err != nil {
-				return n, fmt.Errorf("documents: posting a %v entry: %w", p.kind, err)
-			}
-		}
-		if err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE documents_entries SET posted_seq = $1 WHERE id = $2", int64(seq), p.id)
-			return err
-		}); err != nil {
-			return n, fmt.Errorf("documents: recording a posted entry: %w", err)
-		}
-		n++
 	}
+}
+
+// takePostLease takes the posting lease, waiting while another server
+// holds it, and returns nil (and no error) if every entry up to target
+// was posted meanwhile.
+func (s *Service) takePostLease(ctx context.Context, target int64) (*store.Lease, error) {
+	wait := 5 * time.Millisecond
+	for {
+		l, err := s.cfg.DB.TryLease(ctx, postLease, s.cfg.PostLease)
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, store.ErrLeaseHeld) {
+			return nil, fmt.Errorf("documents: %w", err)
+		}
+		var left int64
+		err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents_entries WHERE posted_seq IS NULL AND id <= $1", target).Scan(&left)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("documents: reading pending entries: %w", err)
+		}
+		if left == 0 {
+			return nil, nil // another server posted them
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("documents: waiting for another server to post the entries: %w", ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
+// A pendingEntry is a board entry planned and not yet recorded as posted.
+type pendingEntry struct {
+	id   int64
+	msg  bulletin.Message
+	from sql.NullInt64 // the topic's entry count before its first attempt
+}
+
+// nextBatch returns the next batch to post, or none once no entry up to
+// target is pending: the entries of a batch attempted before if there are
+// any (one batch: a new one is made only when none is left), else the
+// first pending entries, in id order, up to maxPostBatch.
+func (s *Service) nextBatch(ctx context.Context, target int64) ([]pendingEntry, error) {
+	var b []pendingEntry
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		b = nil
+		var left int64
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM documents_entries WHERE posted_seq IS NULL AND id <= $1", target).Scan(&left); err != nil || left == 0 {
+			return err
+		}
+		for _, where := range []string{"posted_seq IS NULL AND board_from IS NOT NULL", "posted_seq IS NULL"} {
+			rows, err := tx.QueryContext(ctx, "SELECT id, kind, payload, board_from FROM documents_entries WHERE "+where+" ORDER BY id LIMIT $1", maxPostBatch)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var e pendingEntry
+				var k int
+				if err := rows.Scan(&e.id, &k, &e.msg.Payload, &e.from); err != nil {
+					rows.Close()
+					return err
+				}
+				e.msg.Kind = bulletin.Kind(k)
+				b = append(b, e)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(b) > 0 {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("documents: reading pending entries: %w", err)
+	}
+	return b, nil
+}
+
+// errPostLeaseLost: the posting lease expired during a post and another
+// server took it over.
+var errPostLeaseLost = errors.New("documents: another server took over posting (the board was slower than the posting lease)")
+
+// postBatch posts b under lease and records where its entries landed
+// (those that did, if the post failed part way); it returns how many it
+// recorded.
+func (s *Service) postBatch(ctx context.Context, lease *store.Lease, b []pendingEntry) (int, error) {
+	retry := b[0].from.Valid
+	msgs := make([]bulletin.Message, len(b))
+	var from uint64
+	for i, e := range b {
+		msgs[i] = e.msg
+		if e.from.Valid && (i == 0 || uint64(e.from.Int64) < from) {
+			from = uint64(e.from.Int64)
+		}
+	}
+	if !retry {
+		_, count, err := s.cfg.Board.Head(ctx, s.cfg.Topic)
+		if err != nil {
+			return 0, fmt.Errorf("documents: reading the board: %w", err)
+		}
+		from = count
+	}
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := lease.Renew(ctx, tx); err != nil {
+			return err
+		}
+		if retry {
+			return nil
+		}
+		args := []any{int64(from)}
+		for _, e := range b {
+			args = append(args, e.id)
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE documents_entries SET board_from = $1 WHERE board_from IS NULL AND id IN ("+
+			s.cfg.DB.Placeholders(2, len(b))+")", s.cfg.DB.Uncached(args...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(b)) {
+			// Only a server that posted without the lease could have:
+			// the next call retries the batch as attempted.
+			return cmp.Or(err, fmt.Errorf("%d of the batch's %d entries were attempted by another server", int64(len(b))-n, len(b)))
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrLeaseLost) {
+		return 0, fmt.Errorf("%w: %w", errPostLeaseLost, err)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("documents: recording an attempt: %w", err)
+	}
+	// The post must end well before the lease does: after that another
+	// server may take over and post the batch itself.
+	pctx, cancel := context.WithTimeout(ctx, lease.TTL()*3/4)
+	seqs, perr := s.appendOnce(pctx, from, retry, msgs)
+	cancel()
+	seqs = seqs[:min(len(seqs), len(b))]
+	n, err := s.recordPosted(ctx, b[:len(seqs)], seqs)
+	if perr != nil {
+		return n, fmt.Errorf("documents: posting %d entries (%d landed): %w", len(b), len(seqs), perr)
+	}
+	if err != nil {
+		return n, err
+	}
+	s.cfg.Logger.Debug("documents: entries posted", "entries", len(seqs), "recorded", n, "retry", retry)
 	return n, nil
 }
 
-// findPosted looks for an entry of kind and payload in the topic from
-// from on (if an earlier attempt recorded one).
-func (s *Service) findPosted(ctx context.Context, from sql.NullInt64, kind bulletin.Kind, payload []byte) (uint64, bool, error) {
-	if !from.Valid {
-		return 0, false, nil
+// recordPosted records that the entries b landed as seqs, in one
+// statement, and returns how many it recorded (an entry recorded already,
+// by a server that took the lease over, is left as it is).
+func (s *Service) recordPosted(ctx context.Context, b []pendingEntry, seqs []uint64) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
 	}
+	var n int64
+	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var q strings.Builder
+		q.WriteString(`UPDATE documents_entries SET posted_seq = v.seq
+			FROM (SELECT column1 AS id, column2 AS seq FROM (VALUES `)
+		args := make([]any, 0, 2*len(b))
+		for i, e := range b {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			ph := strings.Split(s.cfg.DB.Placeholders(len(args)+1, 2), ", ")
+			q.WriteString("(CAST(" + ph[0] + " AS BIGINT), CAST(" + ph[1] + " AS BIGINT))")
+			args = append(args, e.id, int64(seqs[i]))
+		}
+		q.WriteString(") AS x) AS v WHERE documents_entries.id = v.id AND documents_entries.posted_seq IS NULL")
+		res, err := tx.ExecContext(ctx, q.String(), s.cfg.DB.Uncached(args...)...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("documents: recording posted entries: %w", err)
+	}
+	return int(n), nil
+}
+
+// appendOncer is ethboard's idempotent append (bulletin/eth/ethboard),
+// which also waits for the account's transactions in flight.
+type appendOncer interface {
+	AppendOnce(ctx context.Context, topic bulletin.TopicID, from uint64, msgs []bulletin.Message) ([]uint64, error)
+}
+
+// appendOnce posts msgs, a batch that is new or, with retry, one attempted
+// before from entry from of the topic on: then the longest prefix of msgs
+// found there is taken as posted and only the rest is posted. It returns
+// the sequence numbers of the entries that are on the board, which may be
+// some of them along with an error.
+func (s *Service) appendOnce(ctx context.Context, from uint64, retry bool, msgs []bulletin.Message) ([]uint64, error) {
+	if !retry {
+		return s.cfg.Board.AppendBatch(ctx, s.cfg.Topic, msgs)
+	}
+	if ao, ok := s.cfg.Board.(appendOncer); ok {
+		return ao.AppendOnce(ctx, s.cfg.Topic, from, msgs)
+	}
+	seqs, err := s.findPosted(ctx, from, msgs)
+	if err != nil || len(seqs) == len(msgs) {
+		return seqs, err
+	}
+	rest, err := s.cfg.Board.AppendBatch(ctx, s.cfg.Topic, msgs[len(seqs):])
+	return append(seqs, rest...), err
+}
+
+// findPosted returns the sequence numbers of the longest prefix of msgs
+// found, in order, among the topic's entries from entry from on (posted by
+// this account, if the board says which it is).
+func (s *Service) findPosted(ctx context.Context, from uint64, msgs []bulletin.Message) ([]uint64, error) {
+	me, mine := s.cfg.Board.(interface{ Address() bulletin.Address })
 	_, count, err := s.cfg.Board.Head(ctx, s.cfg.Topic)
 	if err != nil {
-		return 0, false, fmt.Errorf("documents: reading the board: %w", err)
+		return nil, fmt.Errorf("documents: reading the board: %w", err)
 	}
-	es, err := s.cfg.Board.Entries(ctx, s.cfg.Topic, uint64(from.Int64), count)
-	if err != nil {
-		return 0, false, fmt.Errorf("documents: reading the board: %w", err)
-	}
-	for _, e := range es {
-		if e.Kind == kind && bytes.Equal(e.Payload, payload) {
-			return e.Seq, true, nil
+	var seqs []uint64
+	for from < count && len(seqs) < len(msgs) {
+		es, err := s.cfg.Board.Entries(ctx, s.cfg.Topic, from, min(count, from+1000))
+		if err != nil {
+			return seqs, fmt.Errorf("documents: reading the board: %w", err)
 		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			m := msgs[len(seqs)]
+			if (!mine || e.Poster == me.Address()) && e.Kind == m.Kind && bytes.Equal(e.Payload, m.Payload) {
+				if seqs = append(seqs, e.Seq); len(seqs) == len(msgs) {
+					break
+				}
+			}
+		}
+		from = es[len(es)-1].Seq + 1
 	}
-	return 0, false, nil
+	return seqs, nil
 }
 
 // Run posts pending entries every interval until ctx ends.

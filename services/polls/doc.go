@@ -50,13 +50,13 @@
 // # Several servers
 //
 // Servers sharing the database anchor one at a time under a lease in the
-// database, claim a batch's items and hides in one transaction before
-// posting it, and post a batch left planned by a failed call or a dead
-// server (once) before anything new (docs/spec/polls.md, section 6).
+// database (store.Lease "polls-anchor", timed by the database's clock),
+// claim a batch's items and hides in one transaction before posting it,
+// and post a batch left planned by a failed call or a dead server (once)
+// before anything new (docs/spec/polls.md, section 6).
 //
 // HAZARD: the lease is time-based (Config.AnchorLease, a minute by
-// default). If a server's clock runs far behind the others', or a post
-// outlives the lease on a board that does not settle the account's
-// transactions before searching (ethboard.AppendOnce does), a batch may be
-// posted twice; readers then count it once, as a repeat.
+// default). If a post outlives the lease on a board that does not settle
+// the account's transactions before searching (ethboard.AppendOnce does),
+// a batch may be posted twice; readers then count it once, as a repeat.
 package polls

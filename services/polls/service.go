@@ -69,7 +69,7 @@ type Config struct {
 	// being renewed before another server may take it over (its holder
 	// having died): 0 means [DefaultAnchorLease]. Posting one batch must
 	// take less than three quarters of it (the post is abandoned then).
-	// The servers' clocks must agree to well within it.
+	// It is timed by the database's clock (store.Lease), not the servers'.
 	AnchorLease time.Duration
 }
 
@@ -771,15 +771,15 @@ func (s *Service) Anchor(ctx context.Context) (*Posted, error) {
 	}
 	s.anchorMu.Lock()
 	defer s.anchorMu.Unlock()
-	token, err := s.acquireLease(ctx)
+	lease, err := s.acquireLease(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer s.releaseLease(ctx, token)
+	defer s.releaseLease(ctx, lease)
 	if err := s.ensureTopic(ctx); err != nil {
 		return nil, err
 	}
-	last, err := s.postPlanned(ctx, token)
+	last, err := s.postPlanned(ctx, lease)
 	if err != nil {
 		return nil, err
 	}
@@ -787,108 +787,58 @@ func (s *Service) Anchor(ctx context.Context) (*Posted, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the service topic: %w", ErrBoard, err)
 	}
-	planned, err := s.plan(ctx, token, count)
+	planned, err := s.plan(ctx, lease, count)
 	if err != nil || !planned {
 		return last, err
 	}
-	return s.postPlanned(ctx, token)
+	return s.postPlanned(ctx, lease)
 }
 
 // errLeaseLost: the lease expired during the call and another server
 // took it over; this call stops, that server carries on.
 var errLeaseLost = fmt.Errorf("%w: another server took over anchoring (the board was slower than the anchoring lease)", ErrBoard)
 
-// acquireLease takes the anchoring lease with a fresh token, waiting while
-// another call holds it (until it releases it or its lease expires).
-func (s *Service) acquireLease(ctx context.Context) ([]byte, error) {
-	token := make([]byte, 16)
-	rand.Read(token) // crypto/rand: unique across servers, whatever cfg.Rand is
-	wait := 5 * time.Millisecond
-	for {
-		var got bool
-		now := s.now()
-		err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			got = false
-			// Read first: waiting servers that only read do not make the
-			// holder's writes of the row conflict and retry.
-			var holder []byte
-			var expires int64
-			if err := tx.QueryRowContext(ctx, "SELECT holder, expires FROM polls_anchor WHERE id = 1").Scan(&holder, &expires); err != nil {
-				return fmt.Errorf("polls: reading the anchoring lease: %w", err)
-			}
-			if holder != nil && expires > now {
-				return nil
-			}
-			res, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET holder = $1, expires = $2 WHERE id = 1 AND (holder IS NULL OR expires <= $3)",
-				token, now+s.cfg.AnchorLease.Microseconds(), now)
-			if err != nil {
-				return fmt.Errorf("polls: taking the anchoring lease: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("polls: taking the anchoring lease: %w", err)
-			}
-			got = n == 1
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if got {
-			return token, nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("polls: waiting for another server to finish anchoring: %w", ctx.Err())
-		case <-t.C:
-		}
-		wait = min(2*wait, 200*time.Millisecond)
+// anchorLease is the name of the anchoring lease (store.Lease).
+const anchorLease = "polls-anchor"
+
+// acquireLease takes the anchoring lease, waiting while another call
+// holds it (until it releases it or its lease expires).
+func (s *Service) acquireLease(ctx context.Context) (*store.Lease, error) {
+	l, err := s.cfg.DB.AcquireLease(ctx, anchorLease, s.cfg.AnchorLease)
+	if err != nil {
+		return nil, fmt.Errorf("polls: waiting for another server to finish anchoring: %w", err)
 	}
+	return l, nil
 }
 
-// renewLease extends the lease held with token, in tx, or fails with
-// errLeaseLost if another call holds it now. Every transaction of an
-// Anchor call that writes starts with it: it also serialises them with any
-// other server's (they all write the lease's row).
-func (s *Service) renewLease(ctx context.Context, tx store.Tx, token []byte) error {
-	res, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET expires = $1 WHERE id = 1 AND holder = $2",
-		s.now()+s.cfg.AnchorLease.Microseconds(), token)
-	if err != nil {
-		return fmt.Errorf("polls: renewing the anchoring lease: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("polls: renewing the anchoring lease: %w", err)
-	}
-	if n != 1 {
+// renewLease extends the lease, in tx, or fails with errLeaseLost if
+// another call holds it now. Every transaction of an Anchor call that
+// writes starts with it: it also serialises them with any other server's
+// (they all write the lease's row).
+func (s *Service) renewLease(ctx context.Context, tx store.Tx, lease *store.Lease) error {
+	err := lease.Renew(ctx, tx)
+	if errors.Is(err, store.ErrLeaseLost) {
 		return errLeaseLost
+	}
+	if err != nil {
+		return fmt.Errorf("polls: %w", err)
 	}
 	return nil
 }
 
 // releaseLease gives the lease up, even if ctx has ended; if it cannot,
 // the lease expires.
-func (s *Service) releaseLease(ctx context.Context, token []byte) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE polls_anchor SET holder = NULL, expires = 0 WHERE id = 1 AND holder = $1", token); err != nil {
-			return fmt.Errorf("polls: releasing the anchoring lease: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+func (s *Service) releaseLease(ctx context.Context, lease *store.Lease) {
+	if err := lease.Release(ctx); err != nil && !errors.Is(err, store.ErrLeaseLost) {
 		s.cfg.Logger.Warn("polls: the anchoring lease was not released; it expires", "lease", s.cfg.AnchorLease, "err", err)
 	}
 }
 
-// plan fixes the next batch, under the lease held with token: the items
-// not yet anchored (in id order, up to MaxBatch of MaxRows subjects) and
-// the hides not yet recorded of comments anchored before or in it (up to
-// MaxHides), with count, the topic's entry count before it is posted. It
-// reports whether there was anything to plan.
+// plan fixes the next batch, under lease: the items not yet anchored (in
+// id order, up to MaxBatch of MaxRows subjects) and the hides not yet
+// recorded of comments anchored before or in it (up to MaxHides), with
+// count, the topic's entry count before it is posted. It reports whether
+// there was anything to plan.
 //
 // It reads in one transaction and claims in another, so that the claim,
 // which residents' concurrent comments and ratings could otherwise make a
@@ -896,7 +846,7 @@ func (s *Service) releaseLease(ctx context.Context, token []byte) {
 // is conditional (an item not yet in a batch, a hide not yet recorded) and
 // must claim every row it read, and the lease is renewed in the claiming
 // transaction (under the lease, nobody else claims).
-func (s *Service) plan(ctx context.Context, token []byte, count uint64) (bool, error) {
+func (s *Service) plan(ctx context.Context, lease *store.Lease, count uint64) (bool, error) {
 	type pending struct {
 		id, at       int64
 		batch, index sql.NullInt64
@@ -986,7 +936,7 @@ func (s *Service) plan(ctx context.Context, token []byte, count uint64) (bool, e
 	}
 	now := s.now()
 	err = s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := s.renewLease(ctx, tx, token); err != nil {
+		if err := s.renewLease(ctx, tx, lease); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO polls_batches (number, payload, board_from, created) VALUES ($1, $2, $3, $4)",
@@ -1070,8 +1020,8 @@ func (s *Service) execAll(ctx context.Context, tx store.Tx, q string, args []any
 }
 
 // postPlanned posts the planned batches not yet on the board, in order,
-// under the lease held with token, and returns the last one posted.
-func (s *Service) postPlanned(ctx context.Context, token []byte) (*Posted, error) {
+// under lease, and returns the last one posted.
+func (s *Service) postPlanned(ctx context.Context, lease *store.Lease) (*Posted, error) {
 	type plan struct {
 		number, from int64
 		payload      []byte
@@ -1102,7 +1052,7 @@ func (s *Service) postPlanned(ctx context.Context, token []byte) (*Posted, error
 		if err != nil {
 			return nil, fmt.Errorf("polls: planned batch %d: %w", p.number, err)
 		}
-		if err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error { return s.renewLease(ctx, tx, token) }); err != nil {
+		if err := s.cfg.DB.Tx(ctx, func(ctx context.Context, tx store.Tx) error { return s.renewLease(ctx, tx, lease) }); err != nil {
 			return nil, err
 		}
 		// The post must end well before the lease does: after that another

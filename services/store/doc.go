@@ -80,11 +80,35 @@
 // ([Pending]), appends them to the board, and records the sequence numbers
 // and chain transaction they got ([MarkPosted]).
 //
+// # Leases
+//
+// Several processes may share one database (`veche serve` replicas, or
+// `veche documents` next to them); work that must not run twice at once --
+// posting a service's entries to the board, say -- runs under a lease: a
+// named claim that one holder at a time has, in table leases (migration
+// 0007). [DB.TryLease] takes it if it is free or its holder's time is up
+// (else [ErrLeaseHeld]), [DB.AcquireLease] waits for it; the holder
+// renews it in each transaction that acts under it ([Lease.Renew]: the
+// transaction then fails with [ErrLeaseLost] if another holder took over,
+// and the holders' transactions, which all write the lease's row, never
+// interleave), and releases it when done ([Lease.Release]). A holder that
+// dies delays the next one by at most the lease's time to live. Times are
+// the database's clock (the SQL engine's), so the servers' clocks need not
+// agree. Users: the polls service's "polls-anchor" and the documents
+// service's "documents-post".
+//
+// HAZARD: a lease is time-based, and it covers only the transactions that
+// renew it. A holder paused past its time to live (or whose board call
+// hangs) may still do what it does outside the database -- a post -- after
+// another holder took over. The users bound their board calls to three
+// quarters of the lease and record where a post starts, so that the next
+// holder finds a post that landed instead of repeating it.
+//
 // # Tests
 //
 // Every engine passes the conformance suite in services/store/storetest:
-// migrations, the outbox, and lost-update and write-skew checks under
-// concurrency. The PostgreSQL run needs VECHE_PG_URL (.ci/postgres.sh
+// migrations, the outbox, leases, and lost-update and write-skew checks
+// under concurrency. The PostgreSQL run needs VECHE_PG_URL (.ci/postgres.sh
 // starts a local server and prints it; `make test` does so itself); without
 // it the PostgreSQL tests skip, or fail under CI=true. Each test gets its
 // own database, dropped at its end. CockroachDB is supported by the code

@@ -20,6 +20,7 @@ func TestPostgres(t *testing.T) { storetest.Run(t, storetest.PostgresURL) }
 func TestSchemasAgree(t *testing.T) {
 	want := map[string][]string{
 		"counters":       {"name", "value"},
+		"leases":         {"expires", "name", "token"},
 		"outbox":         {"created", "id", "kind", "payload", "posted_seq", "posted_tx", "topic"},
 		"schema_version": {"applied", "name", "version"},
 	}
@@ -35,6 +36,15 @@ func TestSchemasAgree(t *testing.T) {
 				if got := all[table]; !slices.Equal(got, cols) {
 					t.Errorf("%s: table %s has columns %q, want %q", db.Dialect(), table, got, cols)
 				}
+			}
+			// Migration 0007, rewritten before the first release, makes
+			// the leases (above), not the old polls_anchor, and the polls
+			// hides column; 0008 (documents' sealed keys) applies after it.
+			if _, ok := all["polls_anchor"]; ok {
+				t.Errorf("%s: the old polls_anchor table is still made", db.Dialect())
+			}
+			if !slices.Contains(all["polls_items"], "hide_batch") || all["documents_key_check"] == nil {
+				t.Errorf("%s: polls_items.hide_batch (0007) or documents_key_check (0008) is missing", db.Dialect())
 			}
 			schemas[name] = all
 		})

@@ -30,6 +30,8 @@ func Run(t *testing.T, newURL func(testing.TB) string) {
 	t.Run("WriteSkew", func(t *testing.T) { testWriteSkew(t, newURL(t)) })
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, newURL(t)) })
 	t.Run("ErrorsAndPanics", func(t *testing.T) { testErrorsAndPanics(t, newURL(t)) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, newURL(t)) })
+	t.Run("LeaseExclusion", func(t *testing.T) { testLeaseExclusion(t, newURL(t)) })
 }
 
 // ctxFor returns a context that ends with the test or after a minute.
@@ -115,7 +117,7 @@ func testMigrations(t *testing.T, url string) {
 	if n := count(t, db, "schema_version"); n != latest {
 		t.Fatalf("schema_version has %d rows, want %d", n, latest)
 	}
-	for _, table := range []string{"outbox", "counters"} {
+	for _, table := range []string{"outbox", "counters", "leases"} {
 		if n := count(t, db, table); n != 0 {
 			t.Errorf("new table %s has %d rows", table, n)
 		}

@@ -1,13 +1,13 @@
 -- 0007 Active Citizen: anchoring by several servers, moderation on the
 -- record (PostgreSQL and CockroachDB). Keep in step with
--- ../sqlite/0007_polls_anchor.sql, which explains each change.
+-- ../sqlite/0007_polls_anchor.sql, which explains each change (and why
+-- this migration was rewritten in place before the first release).
 
-CREATE TABLE polls_anchor (
-	id      INTEGER PRIMARY KEY CHECK (id = 1),
-	holder  BYTEA   CHECK (holder IS NULL OR length(holder) = 16),
-	expires BIGINT  NOT NULL DEFAULT 0
+CREATE TABLE leases (
+	name    TEXT   PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 100),
+	token   BYTEA  CHECK (token IS NULL OR length(token) = 16),
+	expires BIGINT NOT NULL DEFAULT 0
 );
-INSERT INTO polls_anchor (id, holder, expires) VALUES (1, NULL, 0);
 
 ALTER TABLE polls_items ADD COLUMN hide_batch BIGINT REFERENCES polls_batches (number);
 

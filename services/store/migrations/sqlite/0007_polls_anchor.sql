@@ -1,19 +1,29 @@
 -- 0007 Active Citizen: anchoring by several servers, moderation on the
 -- record (SQLite). Keep in step with ../postgres/0007_polls_anchor.sql.
 -- docs/spec/polls.md, sections 5 and 6.
+--
+-- This migration was rewritten in place before the first release: it
+-- first made a one-row table polls_anchor for the polls service's lease;
+-- it now makes the generic table leases instead, which services/documents
+-- uses too (lease "documents-post"). A new migration would have left every
+-- database with a table created and dropped again for nothing, and 0007
+-- was never deployed. A development database migrated by a build with the
+-- old 0007 lacks the table leases (anchoring and posting then fail with
+-- "no such table: leases"): make a new one.
 
--- The anchoring lease: one row. A server anchors (plans and posts
--- aggregate batches) only while it holds the lease: holder is the random
--- token of its Anchor call, expires (Unix microseconds) when another server
--- may take the lease over if the holder died without releasing it. Every
--- write of an Anchor call renews it in the same transaction, so that two
--- servers never plan or post at once.
-CREATE TABLE polls_anchor (
-	id      INTEGER PRIMARY KEY CHECK (id = 1),
-	holder  BLOB    CHECK (holder IS NULL OR (typeof(holder) = 'blob' AND length(holder) = 16)),
-	expires INTEGER NOT NULL DEFAULT 0
+-- Leases (services/store, lease.go): a named claim that one process among
+-- those sharing the database holds at a time, such as "polls-anchor" (a
+-- server plans and posts aggregate batches only under it) or
+-- "documents-post". token is the random 16-byte token of the holder's
+-- claim (NULL: released); expires (Unix microseconds, the database's clock)
+-- is when another process may take the lease over if the holder died
+-- without releasing it. A row is created on first use. Every write of a
+-- holder renews its lease in the same transaction.
+CREATE TABLE leases (
+	name    TEXT    PRIMARY KEY CHECK (typeof(name) = 'text' AND length(name) BETWEEN 1 AND 100),
+	token   BLOB    CHECK (token IS NULL OR (typeof(token) = 'blob' AND length(token) = 16)),
+	expires INTEGER NOT NULL DEFAULT 0 CHECK (typeof(expires) = 'integer')
 );
-INSERT INTO polls_anchor (id, holder, expires) VALUES (1, NULL, 0);
 
 -- hide_batch: the aggregate batch that records a hidden comment's hide on
 -- the board (NULL while the hide waits for the next batch, or the comment
