@@ -60,13 +60,10 @@ func receiptJSON(rc *voting.Receipt) receiptResponse {
 // castProblem maps the box's and the ballot's errors to problems: every
 // refusal of a voter's input is a 4xx naming the rule, never the contents.
 func (s *Server) castProblem(w http.ResponseWriter, err error) {
+	if bodyProblem(w, err) {
+		return
+	}
 	switch {
-	case errors.Is(err, errTooLarge):
-		problem(w, http.StatusRequestEntityTooLarge, "request-too-large", "The request body is too large", err.Error())
-	case errors.Is(err, errContentType):
-		problem(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body must be application/json", err.Error())
-	case errors.Is(err, errBadJSON):
-		problem(w, http.StatusBadRequest, "malformed-request", "Malformed request", err.Error())
 	case errors.Is(err, voting.ErrMalformedBallot), errors.Is(err, voting.ErrInvalidAudit), errors.Is(err, ballotbox.ErrTooLarge):
 		problem(w, http.StatusBadRequest, "malformed-ballot", "Malformed ballot", err.Error())
 	case errors.Is(err, voting.ErrUnknownCredential):
