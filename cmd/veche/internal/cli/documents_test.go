@@ -21,44 +21,8 @@ import (
 // party fetches the shared file, the owner proves receipt against the
 // board, and anyone verifies the file -- and a tampered copy fails.
 func TestDocumentsCommandsEndToEnd(t *testing.T) {
-	dir := isolate(t)
-	data := filepath.Join(dir, "data")
-	ctx := context.Background()
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	secret, err := identitySecret(filepath.Join(data, identitySecretFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "veche.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := identity.New(db, secret, &identity.Options{Password: identity.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := svc.Register(ctx, "admin@city.example", "a long enough password")
-	registry, _ := svc.Register(ctx, "registry@city.example", "a long enough password")
-	svc.Register(ctx, "anna@example.org", "a long enough password")
-	svc.Register(ctx, "boris@example.org", "a long enough password")
-	if err := svc.BootstrapAdministrator(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.GrantRole(ctx, admin, registry, identity.RoleDocumentIssuer); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	run := func(wantCode int, args ...string) string {
-		t.Helper()
-		out, errOut, code := veche(t, append([]string{"--data", data, "--poll-interval", "5ms"}, args...)...)
-		if code != wantCode {
-			t.Fatalf("veche %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, wantCode, out, errOut)
-		}
-		return out + errOut
-	}
+	data, run := documentsData(t, "anna@example.org", "boris@example.org")
+	dir := filepath.Dir(data)
 	by := []string{"--by", "registry@city.example"}
 	run(0, append([]string{"documents", "issuer", "City property registry"}, by...)...)
 	out := run(0, append([]string{"documents", "building", "Lenina 5"}, by...)...)
@@ -130,5 +94,51 @@ func TestDocumentsCommandsEndToEnd(t *testing.T) {
 	run(0, append([]string{"documents", "revoke", id, "--reason", "withdrawn"}, by...)...)
 	if out := run(0, "documents", "verify", file, "--json"); !strings.Contains(out, `"revoked": true`) {
 		t.Fatalf("verify after revocation: %s", out)
+	}
+}
+
+// documentsData makes a data directory whose store has an administrator, a
+// document issuer registry@city.example and the residents named, and a run
+// that runs veche on it, failing the test on another exit code.
+func documentsData(t *testing.T, residents ...string) (data string, run func(wantCode int, args ...string) string) {
+	t.Helper()
+	data = filepath.Join(isolate(t), "data")
+	ctx := context.Background()
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := identitySecret(filepath.Join(data, identitySecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "veche.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc, err := identity.New(db, secret, &identity.Options{Password: identity.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := svc.Register(ctx, "admin@city.example", "a long enough password")
+	registry, _ := svc.Register(ctx, "registry@city.example", "a long enough password")
+	for _, r := range residents {
+		if _, err := svc.Register(ctx, r, "a long enough password"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.BootstrapAdministrator(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.GrantRole(ctx, admin, registry, identity.RoleDocumentIssuer); err != nil {
+		t.Fatal(err)
+	}
+	return data, func(wantCode int, args ...string) string {
+		t.Helper()
+		out, errOut, code := veche(t, append([]string{"--data", data, "--poll-interval", "5ms"}, args...)...)
+		if code != wantCode {
+			t.Fatalf("veche %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, wantCode, out, errOut)
+		}
+		return out + errOut
 	}
 }

@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/veche/veche/services/identity"
-	"github.com/veche/veche/services/store"
 )
 
 // The documents key file: veche documents creates DATA/documents.key on
@@ -18,42 +14,8 @@ import (
 // others may read is refused; the setting documents.key-file (here from
 // the environment) points both commands at a file elsewhere.
 func TestDocumentsKeyFileGuardsTheIssuersKeys(t *testing.T) {
-	dir := isolate(t)
-	data := filepath.Join(dir, "data")
-	ctx := context.Background()
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	secret, err := identitySecret(filepath.Join(data, identitySecretFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "veche.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := identity.New(db, secret, &identity.Options{Password: identity.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := svc.Register(ctx, "admin@city.example", "a long enough password")
-	registry, _ := svc.Register(ctx, "registry@city.example", "a long enough password")
-	if err := svc.BootstrapAdministrator(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.GrantRole(ctx, admin, registry, identity.RoleDocumentIssuer); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	run := func(wantCode int, args ...string) string {
-		t.Helper()
-		out, errOut, code := veche(t, append([]string{"--data", data, "--poll-interval", "5ms"}, args...)...)
-		if code != wantCode {
-			t.Fatalf("veche %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, wantCode, out, errOut)
-		}
-		return out + errOut
-	}
+	data, run := documentsData(t)
+	dir := filepath.Dir(data)
 	by := []string{"--by", "registry@city.example"}
 	run(0, append([]string{"documents", "issuer", "City property registry"}, by...)...)
 	keyFile := filepath.Join(data, "documents.key")
